@@ -1,0 +1,93 @@
+import { beforeAll, describe, expect, it } from "vitest";
+import "@tensorflow/tfjs-backend-cpu";
+import * as tf from "@tensorflow/tfjs-core";
+import {
+  buildDae,
+  buildDigitDecoder,
+  buildDigitEncoder,
+  buildPlainFaceAutoencoder,
+  buildVaeEncoder,
+  DEFAULT_DAE_CONFIG,
+  sampleLatent,
+  vaeLossTerms,
+} from "@/lib/models";
+
+beforeAll(async () => {
+  await tf.setBackend("cpu");
+});
+
+describe("face models", () => {
+  it("the DAE is fully convolutional: any even size in, the same size out, values in [0, 1]", () => {
+    const model = buildDae({ ...DEFAULT_DAE_CONFIG, filters: 8, downsampling: 1 });
+    for (const [h, w] of [
+      [64, 64],
+      [96, 80],
+    ]) {
+      const x = tf.randomUniform([2, h, w, 3]);
+      const y = model.predict(x) as tf.Tensor;
+      expect(y.shape).toEqual([2, h, w, 3]);
+      expect(tf.min(y).dataSync()[0]).toBeGreaterThanOrEqual(0);
+      expect(tf.max(y).dataSync()[0]).toBeLessThanOrEqual(1);
+      tf.dispose([x, y]);
+    }
+  });
+
+  it("the default DAE fits the browser budget of 8 MB of weights", () => {
+    expect(buildDae().countParams() * 4).toBeLessThan(8e6);
+  });
+
+  it("the plain autoencoder maps 64x64 faces to 64x64 faces", () => {
+    const x = tf.zeros([1, 64, 64, 3]);
+    const y = buildPlainFaceAutoencoder().predict(x) as tf.Tensor;
+    expect(y.shape).toEqual([1, 64, 64, 3]);
+    tf.dispose([x, y]);
+  });
+});
+
+describe("MNIST models", () => {
+  it("the VAE encoder gives z_mean and z_log_var, the decoder 784 pixels in [0, 1]", () => {
+    const x = tf.randomUniform([5, 784]);
+    const [zMean, zLogVar] = buildVaeEncoder().predict(x) as tf.Tensor[];
+    expect(zMean.shape).toEqual([5, 2]);
+    expect(zLogVar.shape).toEqual([5, 2]);
+    const decoded = buildDigitDecoder().predict(zMean) as tf.Tensor;
+    expect(decoded.shape).toEqual([5, 784]);
+    expect(tf.max(decoded).dataSync()[0]).toBeLessThanOrEqual(1);
+    tf.dispose([x, zMean, zLogVar, decoded]);
+  });
+
+  it("the deterministic encoder is 784-1000-500-250-2", () => {
+    const encoder = buildDigitEncoder();
+    expect(encoder.layers.filter((l) => l.getClassName() === "Dense").map((l) => l.outputShape)).toEqual([
+      [null, 1000],
+      [null, 500],
+      [null, 250],
+      [null, 2],
+    ]);
+  });
+
+  it("sampling uses the spread: zero log-variance gives unit spread around the mean", () => {
+    const mean = tf.fill([4000, 2], 3) as tf.Tensor2D;
+    const logVar = tf.zeros([4000, 2]) as tf.Tensor2D;
+    const z = sampleLatent(mean, logVar, 5);
+    const moments = tf.moments(z);
+    expect(moments.mean.dataSync()[0]).toBeCloseTo(3, 1);
+    expect(Math.sqrt(moments.variance.dataSync()[0])).toBeCloseTo(1, 1);
+    tf.dispose([mean, logVar, z, moments.mean, moments.variance]);
+  });
+
+  it("the loss terms have known values and leak no tensors", () => {
+    const x = tf.tensor2d([[0, 1, 0.5, 1]]);
+    const p = tf.tensor2d([[0.5, 0.5, 0.5, 0.5]]);
+    const zMean = tf.tensor2d([[1, 0]]);
+    const zLogVar = tf.tensor2d([[0, Math.log(4)]]);
+    const before = tf.memory().numTensors;
+    const terms = vaeLossTerms(x, p, zMean, zLogVar);
+    // Each pixel costs ln 2 against p = 0.5 whatever x is; KL = 0.5 * (1² + (4 - 1 - ln 4)).
+    expect(terms.reconstruction.dataSync()[0]).toBeCloseTo(4 * Math.log(2), 5);
+    expect(terms.kl.dataSync()[0]).toBeCloseTo(0.5 * (1 + 4 - 1 - Math.log(4)), 5);
+    tf.dispose([terms.reconstruction, terms.kl]);
+    expect(tf.memory().numTensors).toBe(before);
+    tf.dispose([x, p, zMean, zLogVar]);
+  });
+});
