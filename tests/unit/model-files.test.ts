@@ -44,7 +44,7 @@ function expectSameOutputs(a: LayersModel, b: LayersModel, input: tf.Tensor) {
 
 describe("model files", () => {
   it("saves model.json and shards with their sha256, and loads them back from disk and over HTTP", async () => {
-    const model = buildDae({ filters: 8, depth: 1, downsampling: 1 });
+    const model = buildDae({ filters: 8, depth: 1, downsampling: 2 });
     const saved = await saveModelToDir(model, path.join(dir, "dae"));
     expect(saved.map((f) => f.path).sort()).toEqual(["group1-shard1of1.bin", "model.json"]);
     for (const file of saved) {

@@ -1,0 +1,100 @@
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import "@tensorflow/tfjs-backend-cpu";
+import * as tf from "@tensorflow/tfjs-core";
+import { parseManifest } from "@/lib/manifest";
+import { loadModelFromFile, sha256 } from "@/lib/model-files";
+
+/** Smoke runs of the real training command on the CPU: a few hundred examples, one epoch, exported and reloaded. */
+
+const work = mkdtempSync(path.join(tmpdir(), "train-cli-"));
+const modelsDir = path.join(work, "models");
+const faces = "tests/fixtures/faces-small.npz";
+
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+function train(args: string[]) {
+  const run = spawnSync("npx", ["tsx", "training/cli.ts", ...args, "--out", modelsDir], { encoding: "utf8", timeout: 300_000 });
+  return { status: run.status, stdout: run.stdout, stderr: run.stderr };
+}
+
+function manifest() {
+  return parseManifest(JSON.parse(readFileSync(path.join(modelsDir, "manifest.json"), "utf8")));
+}
+
+function expectFilesMatchManifest() {
+  for (const entry of Object.values(manifest().models)) {
+    for (const file of [...entry.files, ...Object.values(entry.artifacts ?? {})]) {
+      expect(sha256(readFileSync(path.join(modelsDir, file.path))), file.path).toBe(file.sha256);
+    }
+  }
+}
+
+describe("npm run train", () => {
+  it("trains the VAE for one epoch on 256 digits, logs both loss terms, exports encoder, decoder and codes", async () => {
+    const run = train(["vae", "--epochs", "1", "--limit", "256", "--checkpoint-dir", path.join(work, "ckpt-vae")]);
+    expect(run.stderr + run.stdout).toMatch(/backend: wasm/);
+    expect(run.status, run.stderr).toBe(0);
+    expect(run.stdout).toMatch(/epoch 1\/1: reconstruction [\d.]+ \| kl [\d.]+/);
+    const entry = manifest().models["vae-encoder"];
+    expect(entry.training.examplesSeen).toBe(256);
+    expect(entry.training.metrics.test_neg_elbo).toBeGreaterThan(0);
+    expect(entry.artifacts?.codes.bytes).toBe(10_000 * 2 * 4);
+    const decoder = await loadModelFromFile(path.join(modelsDir, "vae/decoder/model.json"));
+    const y = decoder.predict(tf.zeros([1, 2])) as tf.Tensor;
+    expect(y.shape).toEqual([1, 784]);
+    expectFilesMatchManifest();
+  });
+
+  it("trains the DAE on an .npz, resumes from its checkpoint, and exports a model that keeps the input size", async () => {
+    const checkpoint = path.join(work, "ckpt-dae");
+    const common = ["--data", faces, "--test-data", faces, "--filters", "8", "--depth", "1", "--batch-size", "8", "--checkpoint-dir", checkpoint];
+    const first = train(["dae", "--epochs", "1", ...common]);
+    expect(first.status, first.stderr).toBe(0);
+    const second = train(["dae", "--resume", "--epochs", "2", "--checkpoint-dir", checkpoint]);
+    expect(second.status, second.stderr).toBe(0);
+    expect(second.stdout).toMatch(/resumed from .* after epoch 1 \(12 examples seen\)/);
+    const state = JSON.parse(readFileSync(path.join(checkpoint, "state.json"), "utf8"));
+    expect(state).toMatchObject({ model: "dae", epoch: 2, examplesSeen: 24, config: { filters: 8, depth: 1 } });
+    const entry = manifest().models.dae;
+    expect(entry.training.epochs).toBe(2);
+    expect(entry.training.metrics["val_psnr_gauss0.1"]).toBeGreaterThan(5);
+    const dae = await loadModelFromFile(path.join(modelsDir, "dae/model.json"));
+    const y = dae.predict(tf.zeros([1, 96, 64, 3])) as tf.Tensor;
+    expect(y.shape).toEqual([1, 96, 64, 3]);
+    expectFilesMatchManifest();
+  });
+
+  it("fits 2-D PCA in closed form with unit-length, orthogonal axes", () => {
+    const run = train(["pca2d", "--limit", "2000"]);
+    expect(run.status, run.stderr).toBe(0);
+    const pca = JSON.parse(readFileSync(path.join(modelsDir, "pca2d/pca.json"), "utf8"));
+    const [a, b] = pca.components as number[][];
+    const dot = (u: number[], v: number[]) => u.reduce((s, x, i) => s + x * v[i], 0);
+    expect(dot(a, a)).toBeCloseTo(1, 4);
+    expect(dot(b, b)).toBeCloseTo(1, 4);
+    expect(dot(a, b)).toBeCloseTo(0, 4);
+    expect(pca.explainedVariance[0]).toBeGreaterThanOrEqual(pca.explainedVariance[1]);
+    expectFilesMatchManifest();
+  });
+
+  it("stops with a clear last line, and no stack trace, on a NaN loss", () => {
+    const run = train(["ae2d", "--epochs", "1", "--limit", "512", "--lr", "1e30", "--checkpoint-dir", path.join(work, "ckpt-nan")]);
+    expect(run.status).not.toBe(0);
+    // stderr also carries the progress bar; the error is the last line.
+    expect(run.stderr.trim().split("\n").at(-1)).toMatch(/^error: (loss term 'bce'|held-out metric 'test_squared_error') became NaN/);
+    expect(run.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it("rejects bad usage with one line and no stack trace", () => {
+    for (const args of [["nope"], ["vae", "--epochs", "-1"], ["vae", "--filters", "8"], ["vae", "--backend", "tpu"], ["dae", "--data", "missing.npz"]]) {
+      const run = train(args);
+      expect(run.status, args.join(" ")).not.toBe(0);
+      expect(run.stderr.trim().split("\n"), args.join(" ")).toHaveLength(1);
+      expect(run.stderr).not.toMatch(/\n\s+at /);
+    }
+  });
+});

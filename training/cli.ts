@@ -1,0 +1,181 @@
+/**
+ * The training command: `npm run train -- <model> [options]`.
+ *
+ * Reads top to bottom: parse the flags into a config (task defaults, then a resumed checkpoint's config, then the
+ * flags), choose a backend, train with checkpoints, export into models/ and update the manifest.
+ */
+import path from "node:path";
+import { parseArgs } from "node:util";
+import { z } from "zod";
+import { type BackendName, describeBackend, selectBackend } from "./backend";
+import { readCheckpointState, restoreCheckpoint, type RunState } from "./checkpoint";
+import { runDataCommand } from "./data/errors";
+import { updateManifest } from "./export";
+import { trainLoop } from "./loop";
+import { daeTask, faceAutoencoderTask } from "./tasks/faces";
+import { ae2dTask, vaeTask } from "./tasks/mnist";
+import { pcaTask } from "./tasks/pca";
+import type { ClosedFormTask, CommonConfig, GradientTask } from "./tasks/types";
+
+// The registry forgets each task's own data type; every task's data goes only to that same task's functions.
+type AnyGradientTask = GradientTask<CommonConfig, unknown>;
+const TASKS: Record<string, AnyGradientTask | ClosedFormTask<unknown>> = {
+  dae: daeTask as unknown as AnyGradientTask,
+  "ae-faces": faceAutoencoderTask as AnyGradientTask,
+  vae: vaeTask as AnyGradientTask,
+  ae2d: ae2dTask as AnyGradientTask,
+  pca2d: pcaTask as ClosedFormTask<unknown>,
+};
+
+const BACKENDS = ["tensorflow", "webgpu", "wasm", "cpu"] as const satisfies readonly BackendName[];
+
+/** Flag name -> config key, and how to read its value. */
+const NUMBER_FLAGS = {
+  epochs: { key: "epochs", schema: z.coerce.number().int().positive() },
+  "batch-size": { key: "batchSize", schema: z.coerce.number().int().positive() },
+  lr: { key: "learningRate", schema: z.coerce.number().positive().finite() },
+  seed: { key: "seed", schema: z.coerce.number().int().nonnegative() },
+  limit: { key: "limit", schema: z.coerce.number().int().nonnegative() },
+  "max-minutes": { key: "maxMinutes", schema: z.coerce.number().nonnegative().finite() },
+  filters: { key: "filters", schema: z.coerce.number().int().positive() },
+  depth: { key: "depth", schema: z.coerce.number().int().nonnegative() },
+  downsampling: { key: "downsampling", schema: z.coerce.number().pipe(z.union([z.literal(1), z.literal(2), z.literal(4)])) },
+} as const;
+const STRING_FLAGS = { data: "data", "test-data": "testData" } as const;
+
+const USAGE = `usage: npm run train -- <model> [options]
+
+models:
+${Object.entries(TASKS)
+  .map(([name, task]) => `  ${name.padEnd(10)} ${task.description}`)
+  .join("\n")}
+
+options:
+  --epochs N           passes over the training data
+  --batch-size N       examples per step
+  --lr X               Adam learning rate
+  --data PATH          training data (.npz, .u8, image folder; MNIST: a folder of IDX files, .gz or not)
+  --test-data PATH     held-out data for the per-epoch metrics
+  --limit N            use only the first N training examples (smoke runs)
+  --seed N             seed for initial order, noise and sampling
+  --backend NAME       ${BACKENDS.join(" | ")} (default: the first that works, in that order)
+  --out DIR            where exported models and manifest.json go (default: models)
+  --checkpoint-dir DIR (default: checkpoints/<model>)
+  --resume             go on from the checkpoint (its config, overridden by any flags given)
+  --max-minutes M      stop after M minutes of training, checkpoint and export
+  --filters N, --depth N, --downsampling N   DAE architecture
+  -h, --help`;
+
+function parseCommandLine(argv: string[]) {
+  const { values: parsed, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      ...Object.fromEntries([...Object.keys(NUMBER_FLAGS), ...Object.keys(STRING_FLAGS)].map((f) => [f, { type: "string" as const }])),
+      backend: { type: "string" },
+      out: { type: "string" },
+      "checkpoint-dir": { type: "string" },
+      resume: { type: "boolean" },
+      help: { type: "boolean", short: "h" },
+    },
+  });
+  const values = parsed as Record<string, string | boolean | undefined>;
+  if (values.help) {
+    console.log(USAGE);
+    process.exit(0);
+  }
+  const [model, ...extra] = positionals;
+  if (!model || extra.length > 0) throw new Error(`expected exactly one model name (${Object.keys(TASKS).join(", ")}); see --help`);
+  const task = TASKS[model];
+  if (!task) throw new Error(`unknown model '${model}': choose one of ${Object.keys(TASKS).join(", ")}`);
+  const backend = values.backend as string | undefined;
+  if (backend !== undefined && !(BACKENDS as readonly string[]).includes(backend)) {
+    throw new Error(`unknown backend '${backend}': choose one of ${BACKENDS.join(", ")}`);
+  }
+  const overrides: Record<string, number | string> = {};
+  for (const [flag, { key, schema }] of Object.entries(NUMBER_FLAGS)) {
+    const raw = values[flag];
+    if (raw === undefined) continue;
+    if (!(key in task.defaults)) throw new Error(`--${flag} does not apply to ${model}`);
+    const parsed = schema.safeParse(raw);
+    if (!parsed.success) throw new Error(`--${flag} ${raw}: ${parsed.error.issues[0].message}`);
+    overrides[key] = parsed.data;
+  }
+  for (const [flag, key] of Object.entries(STRING_FLAGS)) {
+    const raw = values[flag];
+    if (raw === undefined) continue;
+    if (!(key in task.defaults)) throw new Error(`--${flag} does not apply to ${model}`);
+    overrides[key] = path.resolve(String(raw));
+  }
+  return {
+    model,
+    task,
+    overrides,
+    backend: backend as BackendName | undefined,
+    modelsDir: path.resolve(String(values.out ?? "models")),
+    checkpointDir: path.resolve(String(values["checkpoint-dir"] ?? path.join("checkpoints", model))),
+    resume: Boolean(values.resume),
+  };
+}
+
+const log = (line: string) => console.log(line);
+
+type Options = ReturnType<typeof parseCommandLine>;
+
+async function trainGradientModel(model: string, task: AnyGradientTask, options: Options): Promise<void> {
+  const resumed = options.resume ? await readCheckpointState<CommonConfig>(options.checkpointDir) : undefined;
+  if (resumed && resumed.model !== model) {
+    throw new Error(`cannot resume: ${options.checkpointDir} holds a '${resumed.model}' run, not '${model}'`);
+  }
+  const config = { ...task.defaults, ...resumed?.config, ...options.overrides } as CommonConfig;
+  const data = await task.loadData(config);
+  const backend = await startBackend(options);
+  const state: RunState<CommonConfig> = resumed
+    ? { ...resumed, config, backend }
+    : { model, config, epoch: 0, examplesSeen: 0, seconds: 0, backend, history: [] };
+  log(`config: ${JSON.stringify(config)}`);
+  const trainer = await task.prepare(config, data, { backend, log });
+  if (resumed) {
+    await restoreCheckpoint(options.checkpointDir, trainer.models, trainer.optimizer);
+    log(`resumed from ${options.checkpointDir} after epoch ${resumed.epoch} (${resumed.examplesSeen} examples seen)`);
+  }
+  log(`training ${model} on ${trainer.examplesPerEpoch} examples; checkpoints in ${options.checkpointDir}`);
+  const stop = await trainLoop(trainer, state, options.checkpointDir, log);
+  if (stop === "interrupted") return;
+  const last = state.history.at(-1) ?? {};
+  const entries = await task.export(trainer, data, options.modelsDir, {
+    config: { ...config },
+    backend,
+    seconds: Math.round(state.seconds * 10) / 10,
+    examplesSeen: state.examplesSeen,
+    epochs: state.epoch,
+    trainedAt: new Date().toISOString(),
+    metrics: Object.fromEntries(Object.entries(last).filter(([k]) => k !== "epoch")),
+  });
+  await updateManifest(options.modelsDir, entries);
+  log(`exported ${Object.keys(entries).join(", ")} to ${options.modelsDir} (${state.examplesSeen} examples seen, ${state.seconds.toFixed(0)} s)`);
+}
+
+async function fitClosedFormModel(task: ClosedFormTask<unknown>, options: Options): Promise<void> {
+  const config = { ...task.defaults, ...options.overrides } as ClosedFormTask<unknown>["defaults"];
+  const data = await task.loadData(config);
+  const backend = await startBackend(options);
+  const entries = await task.fitAndExport(config, data, options.modelsDir, { backend, log });
+  await updateManifest(options.modelsDir, entries);
+  log(`exported ${Object.keys(entries).join(", ")} to ${options.modelsDir}`);
+}
+
+async function startBackend(options: Options): Promise<BackendName> {
+  const backend = await selectBackend(options.backend);
+  log(`backend: ${describeBackend(backend)}`);
+  return backend;
+}
+
+async function main(): Promise<void> {
+  const options = parseCommandLine(process.argv.slice(2));
+  const { model, task } = options;
+  if (task.kind === "closed-form") await fitClosedFormModel(task, options);
+  else await trainGradientModel(model, task, options);
+}
+
+void runDataCommand(main);

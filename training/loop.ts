@@ -1,0 +1,126 @@
+import cliProgress from "cli-progress";
+import * as tf from "@tensorflow/tfjs";
+import type { LayersModel } from "@tensorflow/tfjs-layers";
+import { createRandom, type Random } from "../lib/random";
+import { type RunState, saveCheckpoint } from "./checkpoint";
+
+/**
+ * The training loop shared by every gradient-trained model: epochs over a shuffled order, a progress bar with the
+ * loss terms, throughput and ETA, a checkpoint at the end of each epoch, and clean stops on a NaN loss, on Ctrl-C
+ * and on a time budget (the checkpoint is written first, so `--resume` goes on from there).
+ */
+
+export interface Trainer {
+  /** The models the checkpoint holds, by folder name. */
+  models: Record<string, LayersModel>;
+  optimizer: tf.Optimizer;
+  examplesPerEpoch: number;
+  /** One optimisation step on the given examples; returns the loss terms (means over the batch), kept alive. */
+  step(indices: Int32Array, random: Random): Record<string, tf.Scalar>;
+  /** Held-out metrics, run after each epoch. */
+  evaluate(): Promise<Record<string, number>>;
+}
+
+export interface LoopConfig {
+  epochs: number;
+  batchSize: number;
+  seed: number;
+  /** Stop (with a checkpoint) once this many minutes of training have passed in this process; 0: no limit. */
+  maxMinutes: number;
+}
+
+export type StopReason = "done" | "time" | "interrupted";
+
+export class NanLossError extends Error {}
+
+function shuffled(count: number, random: Random): Int32Array {
+  const order = Int32Array.from({ length: count }, (_, i) => i);
+  for (let i = count - 1; i > 0; i--) {
+    const j = Math.floor(random.uniform() * (i + 1));
+    [order[i], order[j]] = [order[j], order[i]];
+  }
+  return order;
+}
+
+function formatTerms(terms: Record<string, number>): string {
+  return Object.entries(terms)
+    .filter(([name]) => name !== "epoch")
+    .map(([name, value]) => `${name} ${value.toPrecision(4)}`)
+    .join(" | ");
+}
+
+export async function trainLoop<Config extends LoopConfig>(
+  trainer: Trainer,
+  state: RunState<Config>,
+  checkpointDir: string,
+  log: (line: string) => void,
+): Promise<StopReason> {
+  const { epochs, batchSize, seed, maxMinutes } = state.config;
+  let interrupted = false;
+  const onSigint = () => {
+    interrupted = true;
+  };
+  process.once("SIGINT", onSigint);
+  const started = performance.now();
+  const bar = new cliProgress.SingleBar(
+    {
+      format: "epoch {epoch} |{bar}| {value}/{total} | {terms} | {rate}/s | ETA {eta_formatted}",
+      noTTYOutput: !process.stderr.isTTY,
+      notTTYSchedule: 15_000,
+      etaBuffer: 50,
+      hideCursor: true,
+    },
+    cliProgress.Presets.shades_classic,
+  );
+  try {
+    while (state.epoch < epochs) {
+      // A seed per epoch: a resumed run sees the same order and noise it would have seen without the break.
+      const random = createRandom(seed * 1_000_003 + state.epoch);
+      const order = shuffled(trainer.examplesPerEpoch, random);
+      const epochStarted = performance.now();
+      const sums: Record<string, number> = {};
+      let seen = 0;
+      bar.start(order.length, 0, { epoch: `${state.epoch + 1}/${epochs}`, terms: "", rate: "-" });
+      for (let start = 0; start < order.length; start += batchSize) {
+        const indices = order.subarray(start, Math.min(start + batchSize, order.length));
+        const terms = trainer.step(indices, random);
+        for (const [name, scalar] of Object.entries(terms)) {
+          const value = (await scalar.data())[0];
+          scalar.dispose();
+          if (!Number.isFinite(value)) {
+            throw new NanLossError(`loss term '${name}' became ${value} at epoch ${state.epoch + 1}, example ${start}`);
+          }
+          sums[name] = (sums[name] ?? 0) + value * indices.length;
+        }
+        seen += indices.length;
+        state.examplesSeen += indices.length;
+        const means = Object.fromEntries(Object.entries(sums).map(([k, v]) => [k, v / seen]));
+        const rate = (seen / ((performance.now() - epochStarted) / 1000)).toFixed(1);
+        bar.update(seen, { terms: formatTerms(means), rate });
+        const outOfTime = maxMinutes > 0 && performance.now() - started > maxMinutes * 60_000;
+        if (interrupted || outOfTime) {
+          bar.stop();
+          state.seconds += (performance.now() - epochStarted) / 1000;
+          await saveCheckpoint(checkpointDir, state, trainer.models, trainer.optimizer);
+          log(`stopped (${interrupted ? "interrupted" : "time budget reached"}) in epoch ${state.epoch + 1}; checkpoint in ${checkpointDir}`);
+          return interrupted ? "interrupted" : "time";
+        }
+      }
+      bar.stop();
+      state.seconds += (performance.now() - epochStarted) / 1000;
+      state.epoch += 1;
+      const metrics = await trainer.evaluate();
+      for (const [name, value] of Object.entries(metrics)) {
+        if (!Number.isFinite(value)) throw new NanLossError(`held-out metric '${name}' became ${value} after epoch ${state.epoch}`);
+      }
+      const record = { epoch: state.epoch, ...Object.fromEntries(Object.entries(sums).map(([k, v]) => [k, v / seen])), ...metrics };
+      state.history.push(record);
+      log(`epoch ${state.epoch}/${epochs}: ${formatTerms(record)} | ${(seen / ((performance.now() - epochStarted) / 1000)).toFixed(1)} examples/s`);
+      await saveCheckpoint(checkpointDir, state, trainer.models, trainer.optimizer);
+    }
+    return "done";
+  } finally {
+    bar.stop();
+    process.removeListener("SIGINT", onSigint);
+  }
+}

@@ -1,0 +1,140 @@
+import path from "node:path";
+import * as tf from "@tensorflow/tfjs";
+import { floatImage } from "../../lib/image";
+import { psnr } from "../../lib/metrics";
+import { buildDae, buildPlainFaceAutoencoder, DEFAULT_DAE_CONFIG, type DaeConfig } from "../../lib/models";
+import { applyNoise, quantize8Bit } from "../../lib/noise";
+import type { Random } from "../../lib/random";
+import { corrupt } from "../corruption";
+import { type FaceSet, loadFaces } from "../data/faces";
+import { exportLayersModel } from "../export";
+import type { Trainer } from "../loop";
+import type { CommonConfig, GradientTask } from "./types";
+
+/** The face models: the blind denoising autoencoder and the seed's plain (reconstruction-only) autoencoder. */
+
+const FACES_DIR = path.resolve(import.meta.dirname, "../../../shared/data/faces");
+const FACE_SIZE = 64;
+const FACE_VALUES = FACE_SIZE * FACE_SIZE * 3;
+/** Held-out faces scored after each epoch: enough for a stable PSNR, few enough to stay cheap on a CPU. */
+const VALIDATION_FACES = 256;
+
+export type DaeTaskConfig = CommonConfig & DaeConfig;
+
+const commonFaceDefaults = {
+  epochs: 20,
+  batchSize: 32,
+  learningRate: 1e-3,
+  seed: 1,
+  maxMinutes: 0,
+  data: path.join(FACES_DIR, "faces-64-train.u8"),
+  testData: path.join(FACES_DIR, "faces-64-test.u8"),
+  limit: 0,
+};
+
+/** A batch of clean faces in [0, 1], each flipped left-right with probability 1/2 (faces are roughly symmetric). */
+function cleanBatch(faces: FaceSet, indices: Int32Array, random: Random): Float32Array {
+  const out = new Float32Array(indices.length * FACE_VALUES);
+  indices.forEach((index, b) => {
+    const source = faces.pixels.subarray(index * FACE_VALUES, (index + 1) * FACE_VALUES);
+    const flip = random.uniform() < 0.5;
+    for (let y = 0; y < FACE_SIZE; y++) {
+      for (let x = 0; x < FACE_SIZE; x++) {
+        const from = (y * FACE_SIZE + (flip ? FACE_SIZE - 1 - x : x)) * 3;
+        const to = b * FACE_VALUES + (y * FACE_SIZE + x) * 3;
+        for (let c = 0; c < 3; c++) out[to + c] = source[from + c] / 255;
+      }
+    }
+  });
+  return out;
+}
+
+function corruptBatch(clean: Float32Array, count: number, random: Random): Float32Array {
+  const noisy = new Float32Array(clean.length);
+  for (let b = 0; b < count; b++) {
+    noisy.set(corrupt(clean.subarray(b * FACE_VALUES, (b + 1) * FACE_VALUES), random), b * FACE_VALUES);
+  }
+  return noisy;
+}
+
+/** Mean PSNR of the model's output against the clean faces, for inputs with 8-bit gaussian noise of σ 0.1. */
+function validationPsnr(model: tf.LayersModel, faces: FaceSet): number {
+  const clean = Float32Array.from(faces.pixels, (v) => v / 255);
+  const noisy = quantize8Bit(applyNoise(clean, { kind: "gaussian", level: 0.1 }, 12345));
+  const output = tf.tidy(() => {
+    const input = tf.tensor4d(noisy, [faces.count, FACE_SIZE, FACE_SIZE, 3]);
+    return (model.predict(input, { batchSize: 64 }) as tf.Tensor).dataSync() as Float32Array;
+  });
+  const face = (a: Float32Array, i: number) => floatImage(a.subarray(i * FACE_VALUES, (i + 1) * FACE_VALUES), FACE_SIZE, FACE_SIZE);
+  let total = 0;
+  for (let i = 0; i < faces.count; i++) total += psnr(face(output, i), face(clean, i));
+  return total / faces.count;
+}
+
+export interface FaceData {
+  faces: FaceSet;
+  heldOut: FaceSet;
+}
+
+async function loadFaceData(config: CommonConfig): Promise<FaceData> {
+  return {
+    faces: await loadFaces(config.data, { size: FACE_SIZE, split: "train", limit: config.limit || undefined }),
+    heldOut: await loadFaces(config.testData, { size: FACE_SIZE, split: "test", limit: VALIDATION_FACES }),
+  };
+}
+
+function faceTrainer(
+  { faces, heldOut }: FaceData,
+  config: CommonConfig,
+  model: tf.LayersModel,
+  name: string,
+  makeInput: (clean: Float32Array, count: number, random: Random) => Float32Array,
+): Trainer {
+  const optimizer = tf.train.adam(config.learningRate);
+  const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
+  return {
+    models: { [name]: model },
+    optimizer,
+    examplesPerEpoch: faces.count,
+    step(indices, random) {
+      const clean = cleanBatch(faces, indices, random);
+      const input = makeInput(clean, indices.length, random);
+      const shape: [number, number, number, number] = [indices.length, FACE_SIZE, FACE_SIZE, 3];
+      return tf.tidy(() => {
+        const [x, target] = [tf.tensor4d(input, shape), tf.tensor4d(clean, shape)];
+        const loss = optimizer.minimize(() => tf.losses.meanSquaredError(target, model.apply(x, { training: true }) as tf.Tensor), true, variables);
+        return { mse: loss as tf.Scalar };
+      });
+    },
+    async evaluate() {
+      return { "val_psnr_gauss0.1": validationPsnr(model, heldOut) };
+    },
+  };
+}
+
+export const daeTask: GradientTask<DaeTaskConfig, FaceData> = {
+  kind: "gradient",
+  description: "blind convolutional denoising autoencoder for 64x64 faces (gaussian, salt-and-pepper, masking, clean)",
+  defaults: { ...commonFaceDefaults, ...DEFAULT_DAE_CONFIG },
+  loadData: loadFaceData,
+  async prepare(config, data) {
+    const model = buildDae({ filters: config.filters, depth: config.depth, downsampling: config.downsampling });
+    return faceTrainer(data, config, model, "dae", corruptBatch);
+  },
+  async export(trainer, _data, modelsDir, training) {
+    return { dae: await exportLayersModel(trainer.models.dae, modelsDir, "dae", training) };
+  },
+};
+
+export const faceAutoencoderTask: GradientTask<CommonConfig, FaceData> = {
+  kind: "gradient",
+  description: "the seed's plain undercomplete convolutional autoencoder for 64x64 faces (reconstruction only)",
+  defaults: commonFaceDefaults,
+  loadData: loadFaceData,
+  async prepare(config, data) {
+    return faceTrainer(data, config, buildPlainFaceAutoencoder(), "ae-faces", (clean) => clean);
+  },
+  async export(trainer, _data, modelsDir, training) {
+    return { "ae-faces": await exportLayersModel(trainer.models["ae-faces"], modelsDir, "ae-faces", training) };
+  },
+};

