@@ -10,7 +10,7 @@ import { z } from "zod";
 import { type BackendName, describeBackend, selectBackend } from "./backend";
 import { readCheckpointState, restoreCheckpoint, type RunState } from "./checkpoint";
 import { runDataCommand } from "./data/errors";
-import { updateManifest } from "./export";
+import { updateManifest, withRelativePaths } from "./export";
 import { trainLoop } from "./loop";
 import { daeTask, faceAutoencoderTask } from "./tasks/faces";
 import { ae2dTask, vaeTask } from "./tasks/mnist";
@@ -141,10 +141,13 @@ async function trainGradientModel(model: string, task: AnyGradientTask, options:
   }
   log(`training ${model} on ${trainer.examplesPerEpoch} examples; checkpoints in ${options.checkpointDir}`);
   const stop = await trainLoop(trainer, state, options.checkpointDir, log);
-  if (stop === "interrupted") return;
+  if (stop === "interrupted") {
+    process.exitCode = 130; // the shell's convention for a run ended by Ctrl-C
+    return;
+  }
   const last = state.history.at(-1) ?? {};
   const entries = await task.export(trainer, data, options.modelsDir, {
-    config: { ...config },
+    config: { ...withRelativePaths(config) },
     backend,
     seconds: Math.round(state.seconds * 10) / 10,
     examplesSeen: state.examplesSeen,

@@ -62,3 +62,9 @@ export async function updateManifest(modelsDir: string, entries: Record<string, 
   await rename(`${file}.tmp`, file);
   return updated;
 }
+
+/** Data paths as the manifest records them: relative to the working folder, so no local layout is published. */
+export function withRelativePaths<C extends { data: string; testData?: string }>(config: C): C {
+  const relative = (p: string | undefined) => (p ? path.relative(process.cwd(), p) : p);
+  return { ...config, data: relative(config.data), ...(config.testData === undefined ? {} : { testData: relative(config.testData) }) };
+}

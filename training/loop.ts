@@ -97,6 +97,9 @@ export async function trainLoop<Config extends LoopConfig>(
         const means = Object.fromEntries(Object.entries(sums).map(([k, v]) => [k, v / seen]));
         const rate = (seen / ((performance.now() - epochStarted) / 1000)).toFixed(1);
         bar.update(seen, { terms: formatTerms(means), rate });
+        // Let timers and signals run: the bar's redraw timer and the Ctrl-C handler are macrotasks, which a loop
+        // of resolved promises would starve.
+        await new Promise<void>((resolve) => setImmediate(resolve));
         const outOfTime = maxMinutes > 0 && performance.now() - started > maxMinutes * 60_000;
         if (interrupted || outOfTime) {
           bar.stop();
@@ -107,7 +110,8 @@ export async function trainLoop<Config extends LoopConfig>(
         }
       }
       bar.stop();
-      state.seconds += (performance.now() - epochStarted) / 1000;
+      const epochSeconds = (performance.now() - epochStarted) / 1000;
+      state.seconds += epochSeconds;
       state.epoch += 1;
       const metrics = await trainer.evaluate();
       for (const [name, value] of Object.entries(metrics)) {
@@ -115,7 +119,7 @@ export async function trainLoop<Config extends LoopConfig>(
       }
       const record = { epoch: state.epoch, ...Object.fromEntries(Object.entries(sums).map(([k, v]) => [k, v / seen])), ...metrics };
       state.history.push(record);
-      log(`epoch ${state.epoch}/${epochs}: ${formatTerms(record)} | ${(seen / ((performance.now() - epochStarted) / 1000)).toFixed(1)} examples/s`);
+      log(`epoch ${state.epoch}/${epochs}: ${formatTerms(record)} | ${(seen / epochSeconds).toFixed(1)} examples/s`);
       await saveCheckpoint(checkpointDir, state, trainer.models, trainer.optimizer);
     }
     return "done";

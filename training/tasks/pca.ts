@@ -1,7 +1,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { MNIST_PIXELS } from "../../lib/models";
 import { createRandom } from "../../lib/random";
-import { exportDataFile } from "../export";
+import { exportDataFile, withRelativePaths } from "../export";
 import { digitsTensor, encodeAll, exportCodes, loadMnistSets, type MnistSets } from "./mnist";
 import type { ClosedFormTask } from "./types";
 
@@ -72,7 +72,7 @@ export const pcaTask: ClosedFormTask<MnistSets> = {
         inputs: [{ name: "digit", shape: [null, MNIST_PIXELS] }],
         outputs: [{ name: "code", shape: [null, 2] }],
         training: {
-          config: { ...config },
+          config: { ...withRelativePaths(config) },
           backend: context.backend,
           seconds,
           examplesSeen: train.count,
