@@ -1,0 +1,204 @@
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import * as tf from "@tensorflow/tfjs";
+import { floatImage } from "@/lib/image";
+import type { ModelEntry } from "@/lib/manifest";
+import { psnr } from "@/lib/metrics";
+import { buildDae, buildDigitDecoder, buildDigitEncoder, buildVaeEncoder, MNIST_PIXELS } from "@/lib/models";
+import { applyNoise } from "@/lib/noise";
+import { createRandom } from "@/lib/random";
+import { evaluate } from "@/training/evaluate";
+import { bestParameterByPsnr, gaussianBlur, GAUSSIAN_BLUR, meanPerImage, medianFilter } from "@/training/evaluation/classical";
+import { inverseNormalCdf, latentGridCoordinates } from "@/training/evaluation/figures";
+import { knnAccuracy, knnClassify, type LabelledCodes } from "@/training/evaluation/knn";
+import { exportDataFile, exportLayersModel, updateManifest } from "@/training/export";
+
+const constant = (value: number, width: number, height: number, channels = 3) =>
+  floatImage(new Float32Array(width * height * channels).fill(value), width, height, channels);
+
+/** A smooth 32x32 RGB image: a diagonal gradient, different in each channel. */
+function smoothImage(): ReturnType<typeof floatImage> {
+  const [width, height] = [32, 32];
+  const data = new Float32Array(width * height * 3);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      for (let c = 0; c < 3; c++) data[(y * width + x) * 3 + c] = 0.2 + (0.6 * (x + (c + 1) * y)) / (width + 3 * height);
+    }
+  }
+  return floatImage(data, width, height);
+}
+
+describe("classical filters", () => {
+  it("leave a constant image unchanged, even when the blur is wider than the image", () => {
+    for (const sigma of [0.5, 1, 2.5]) {
+      const blurred = gaussianBlur(constant(0.4, 5, 4), sigma);
+      for (const value of blurred.data) expect(value).toBeCloseTo(0.4, 6);
+    }
+    expect(medianFilter(constant(0.4, 5, 4), 5).data.every((v) => v === 0.4 || Math.abs(v - 0.4) < 1e-7)).toBe(true);
+  });
+
+  it("median: an isolated salt pixel disappears, the rest of the image stays as it was", () => {
+    const image = constant(0.3, 9, 9);
+    image.data.fill(1, (4 * 9 + 4) * 3, (4 * 9 + 4) * 3 + 3);
+    for (const window of [3, 5]) {
+      for (const value of medianFilter(image, window).data) expect(value).toBeCloseTo(0.3, 7);
+    }
+  });
+
+  it("median: keeps a straight edge, reflecting at the borders", () => {
+    const edge = floatImage(Float32Array.from({ length: 6 * 6 }, (_, i) => (i % 6 < 3 ? 0 : 1)), 6, 6, 1);
+    expect(Array.from(medianFilter(edge, 3).data)).toEqual(Array.from(edge.data));
+  });
+
+  it("median refuses even windows", () => {
+    expect(() => medianFilter(constant(0, 4, 4), 4)).toThrow(RangeError);
+  });
+
+  it("blur raises the PSNR of a noisy smooth image", () => {
+    const clean = smoothImage();
+    const noisy = { ...clean, data: applyNoise(clean.data, { kind: "gaussian", level: 0.1 }, 42) };
+    expect(psnr(gaussianBlur(noisy, 1), clean)).toBeGreaterThan(psnr(noisy, clean) + 5);
+  });
+
+  it("the best parameter is the candidate with the highest mean PSNR", () => {
+    const clean = [smoothImage(), smoothImage()];
+    const noisy = clean.map((image, i) => ({ ...image, data: applyNoise(image.data, { kind: "gaussian", level: 0.1 }, i) }));
+    const best = bestParameterByPsnr(GAUSSIAN_BLUR, noisy, clean);
+    const meanFor = (sigma: number) => meanPerImage(psnr, noisy.map((image) => gaussianBlur(image, sigma)), clean);
+    for (const sigma of GAUSSIAN_BLUR.candidates) expect(best.meanPsnr).toBeGreaterThanOrEqual(meanFor(sigma));
+    expect(best.meanPsnr).toBeCloseTo(meanFor(best.parameter), 10);
+    expect(best.outputs).toHaveLength(2);
+  });
+});
+
+/** The plain definition: sort all training codes by distance, vote among the first k, ties to the nearest label. */
+function bruteForceClassify(train: LabelledCodes, x: number, y: number, k: number): number {
+  const order = Array.from(train.labels, (_, i) => i).sort(
+    (a, b) => (train.codes[2 * a] - x) ** 2 + (train.codes[2 * a + 1] - y) ** 2 - ((train.codes[2 * b] - x) ** 2 + (train.codes[2 * b + 1] - y) ** 2),
+  );
+  const nearest = order.slice(0, k).map((i) => train.labels[i]);
+  const count = (label: number) => nearest.filter((l) => l === label).length;
+  const most = Math.max(...nearest.map(count));
+  return nearest.find((label) => count(label) === most)!;
+}
+
+describe("k-NN accuracy of 2-D codes", () => {
+  const train: LabelledCodes = {
+    // Digit 0 around the origin, 1 around (5, 5), and one stray 1 at (0.5, 0).
+    codes: Float32Array.from([0, 0, 0.1, 0, 0, 0.1, 5, 5, 5.1, 5, 5, 5.1, 0.5, 0]),
+    labels: Uint8Array.from([0, 0, 0, 1, 1, 1, 1]),
+  };
+
+  it("votes by majority among the k nearest training codes", () => {
+    expect(Array.from(knnClassify(train, Float32Array.from([0.05, 0.05, 4.9, 5.2, 0.6, 0]), 3))).toEqual([0, 1, 0]);
+    expect(knnAccuracy(train, { codes: Float32Array.from([0.05, 0.05, 4.9, 5.2, 0.6, 0]), labels: Uint8Array.from([0, 1, 1]) }, 3)).toBeCloseTo(2 / 3, 10);
+  });
+
+  it("breaks a tie by the nearest of the tied labels", () => {
+    // Nearest to (0.45, 0): the stray 1 (0.05 away), then the 0 at (0.1, 0): one vote each, and the 1 is nearer.
+    expect(knnClassify(train, Float32Array.from([0.45, 0]), 2)[0]).toBe(1);
+    // Nearest to (0.28, 0): the 0 at (0.1, 0) (0.18 away), then the stray 1 (0.22 away).
+    expect(knnClassify(train, Float32Array.from([0.28, 0]), 2)[0]).toBe(0);
+  });
+
+  it("agrees with a brute-force search on random codes", () => {
+    const random = createRandom(3);
+    const randomCodes = (count: number): LabelledCodes => ({
+      codes: Float32Array.from({ length: 2 * count }, () => random.normal()),
+      labels: Uint8Array.from({ length: count }, () => Math.floor(random.uniform() * 10)),
+    });
+    const [many, queries] = [randomCodes(600), randomCodes(200)];
+    const predicted = knnClassify(many, queries.codes, 5);
+    for (let i = 0; i < 200; i++) expect(predicted[i], `query ${i}`).toBe(bruteForceClassify(many, queries.codes[2 * i], queries.codes[2 * i + 1], 5));
+  });
+});
+
+describe("inverse normal CDF and the latent grid", () => {
+  it("matches known quantiles", () => {
+    expect(inverseNormalCdf(0.5)).toBeCloseTo(0, 12);
+    expect(inverseNormalCdf(0.975)).toBeCloseTo(1.959964, 6);
+    expect(inverseNormalCdf(0.05)).toBeCloseTo(-1.644854, 6);
+    expect(inverseNormalCdf(0.001)).toBeCloseTo(-3.090232, 6);
+    expect(inverseNormalCdf(1e-9)).toBeCloseTo(-5.997807, 5);
+  });
+
+  it("is antisymmetric about 0.5 and refuses 0 and 1", () => {
+    for (const p of [0.01, 0.02, 0.3]) expect(inverseNormalCdf(1 - p)).toBeCloseTo(-inverseNormalCdf(p), 8);
+    expect(() => inverseNormalCdf(0)).toThrow(RangeError);
+    expect(() => inverseNormalCdf(1)).toThrow(RangeError);
+  });
+
+  it("spaces the grid by Φ⁻¹ of 0.05..0.95, z1 to the right and z2 upwards", () => {
+    const grid = latentGridCoordinates(20);
+    expect(grid).toHaveLength(20 * 20 * 2);
+    expect(grid[0]).toBeCloseTo(-1.644854, 5); // top left: lowest z1, highest z2
+    expect(grid[1]).toBeCloseTo(1.644854, 5);
+    expect(grid[2]).toBeCloseTo(inverseNormalCdf(0.05 + 0.9 / 19), 5);
+    expect(grid.at(-2)).toBeCloseTo(1.644854, 5);
+    expect(grid.at(-1)).toBeCloseTo(-1.644854, 5);
+  });
+});
+
+describe("npm run evaluate, on tiny untrained models", () => {
+  const faces = path.resolve("tests/fixtures/faces-small.u8");
+  const work = mkdtempSync(path.join(tmpdir(), "evaluate-"));
+  const modelsDir = path.join(work, "models");
+
+  const training: ModelEntry["training"] = {
+    config: {},
+    backend: "cpu",
+    seconds: 1,
+    examplesSeen: 1,
+    epochs: 1,
+    trainedAt: new Date(0).toISOString(),
+    metrics: { loss: 0 },
+  };
+
+  /** A PCA whose axes are the first two pixels: enough to exercise the code paths. */
+  async function exportPca(): Promise<ModelEntry> {
+    const axis = (i: number) => Array.from({ length: MNIST_PIXELS }, (_, p) => (p === i ? 1 : 0));
+    const pca = { mean: new Array(MNIST_PIXELS).fill(0), components: [axis(0), axis(1)], explainedVariance: [1, 1] };
+    const file = await exportDataFile(modelsDir, "pca2d/pca.json", JSON.stringify(pca));
+    return { format: "data", entry: file.path, files: [file], inputs: [], outputs: [], training };
+  }
+
+  beforeAll(async () => {
+    await tf.setBackend("cpu");
+    const tiny = { hidden: [8] };
+    await updateManifest(modelsDir, {
+      dae: await exportLayersModel(buildDae({ filters: 4, depth: 1, downsampling: 2 }), modelsDir, "dae", training),
+      "vae-encoder": await exportLayersModel(buildVaeEncoder(tiny), modelsDir, "vae/encoder", training),
+      "vae-decoder": await exportLayersModel(buildDigitDecoder(tiny), modelsDir, "vae/decoder", training),
+      "ae2d-encoder": await exportLayersModel(buildDigitEncoder(tiny), modelsDir, "ae2d/encoder", training),
+      "ae2d-decoder": await exportLayersModel(buildDigitDecoder(tiny, "ae2d_decoder"), modelsDir, "ae2d/decoder", training),
+      pca2d: await exportPca(),
+    });
+  });
+
+  afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+  it("writes the report, the JSON and the figures, and leaks no tensors", async () => {
+    const out = path.join(work, "report");
+    const before = tf.memory().numTensors;
+    const evaluation = await evaluate({ modelsDir, faces, limit: 12, out, command: "test", backend: "cpu" }, () => {});
+    expect(tf.memory().numTensors).toBe(before);
+
+    expect(evaluation.faces.count).toBe(12);
+    expect(evaluation.faces.settings.map((s) => s.id)).toEqual(["gaussian-0.1", "gaussian-0.2", "masking-0.5", "salt-pepper-0.1"]);
+    // An untrained residual DAE passes its input through nearly unchanged; the filters must do better on gaussian noise.
+    const gaussian = evaluation.faces.settings[0];
+    expect(gaussian.noisy.psnr).toBeGreaterThan(19);
+    expect(gaussian.blur.psnr).toBeGreaterThan(gaussian.noisy.psnr);
+    expect(evaluation.mnist.testDigits).toBe(12);
+    expect(evaluation.targets).toHaveLength(7);
+
+    const json = JSON.parse(readFileSync(path.join(out, "evaluation.json"), "utf8"));
+    expect(Object.keys(json.mnist.knn5).sort()).toEqual(["ae2d", "pca2d", "vae"]);
+    const report = readFileSync(path.join(out, "REPORT.md"), "utf8");
+    const figures = [...report.matchAll(/\]\((figures\/[\w.-]+\.png)\)/g)].map((m) => m[1]);
+    expect(figures).toHaveLength(6);
+    for (const figure of figures) expect(existsSync(path.join(out, figure)), figure).toBe(true);
+  });
+});
