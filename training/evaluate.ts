@@ -17,7 +17,7 @@ import { bytesToFloats, type FloatImage, floatImage } from "../lib/image";
 import type { Manifest, ModelEntry, TrainingRecord } from "../lib/manifest";
 import { psnr, ssim } from "../lib/metrics";
 import { loadModelFromFile } from "../lib/model-files";
-import { LATENT_DIM, MNIST_PIXELS, sampleLatent, vaeLossTerms } from "../lib/models";
+import { LATENT_DIM, MNIST_PIXELS } from "../lib/models";
 import { applyNoise, type NoiseSpec, quantize8Bit } from "../lib/noise";
 import { describeBackend, selectBackend } from "./backend";
 import { DataError, runDataCommand } from "./data/errors";
@@ -27,8 +27,10 @@ import { bestParameterByPsnr, GAUSSIAN_BLUR, meanPerImage, MEDIAN_FILTER } from 
 import { latentGridCoordinates, writeImageRows, writeLatentScatter } from "./evaluation/figures";
 import { knnAccuracy } from "./evaluation/knn";
 import { readManifest } from "./export";
-import { digitsTensor, encodeAll, loadMnistSets } from "./tasks/mnist";
-import { type PcaModel, projectPca } from "./tasks/pca";
+import { encodeAll } from "./data/mnist-tensors";
+import { loadMnistSets } from "./tasks/mnist";
+import { type PcaModel, projectPca, reconstructPca } from "./tasks/pca";
+import { autoencode, squaredErrorPerDigit, vaeNegativeElbo } from "./evaluation/mnist-measures";
 
 const DEFAULT_FACES = path.resolve(import.meta.dirname, "../../shared/data/faces/faces-64-test.u8");
 
@@ -126,7 +128,6 @@ const KNN_MARGIN_OVER_PCA = 0.2;
 const KNN_K = 5;
 /** Latent draws per digit for the negative ELBO: averaging a few makes the figure independent of one draw's luck. */
 const ELBO_SAMPLES = 4;
-const ELBO_SEED = 7;
 const PREDICT_BATCH = 1000;
 const DAE_BATCH = 32;
 const FIGURE_FACES = 8;
@@ -441,37 +442,6 @@ function firstDigits(split: MnistSplit, count: number): MnistSplit {
   return { images: split.images.subarray(0, kept * MNIST_PIXELS), labels: split.labels.subarray(0, kept), count: kept };
 }
 
-/** Negative ELBO in nats per digit, its reconstruction and KL terms apart, averaged over ELBO_SAMPLES latent draws. */
-function vaeNegativeElbo({ vaeEncoder, vaeDecoder }: MnistModels, test: MnistSplit): MnistResult["vae"] {
-  return tf.tidy(() => {
-    const x = digitsTensor(test);
-    const [zMean, zLogVar] = vaeEncoder.predict(x, { batchSize: PREDICT_BATCH }) as tf.Tensor2D[];
-    let [reconstruction, kl] = [0, 0];
-    for (let sample = 0; sample < ELBO_SAMPLES; sample++) {
-      const terms = tf.tidy(() => {
-        const decoded = vaeDecoder.predict(sampleLatent(zMean, zLogVar, ELBO_SEED + sample), { batchSize: PREDICT_BATCH });
-        return vaeLossTerms(x, decoded as tf.Tensor2D, zMean, zLogVar);
-      });
-      reconstruction += terms.reconstruction.dataSync()[0] / ELBO_SAMPLES;
-      kl = terms.kl.dataSync()[0]; // closed form: the same for every draw
-    }
-    return { negativeElbo: reconstruction + kl, reconstruction, kl };
-  });
-}
-
-/** Squared error summed over a digit's 784 pixels, averaged over digits (as Hinton & Salakhutdinov report it). */
-function squaredErrorPerDigit(test: MnistSplit, reconstruct: (x: tf.Tensor2D) => tf.Tensor): number {
-  return tf.tidy(() => {
-    const x = digitsTensor(test);
-    return tf.mean(tf.sum(tf.squaredDifference(x, reconstruct(x)), 1)).dataSync()[0];
-  });
-}
-
-/** The PCA reconstruction of 2-D codes: mean + code · components. */
-function reconstructPca(pca: PcaModel, codes: tf.Tensor2D): tf.Tensor2D {
-  return tf.tidy(() => tf.add(tf.matMul(codes, tf.tensor2d(pca.components)), tf.tensor1d(pca.mean)) as tf.Tensor2D);
-}
-
 type Encoders = Record<keyof MnistResult["knn5"], (x: tf.Tensor2D) => tf.Tensor>;
 
 function encoders({ vaeEncoder, aeEncoder, pca }: MnistModels): Encoders {
@@ -498,14 +468,14 @@ async function evaluateMnist(options: EvaluationOptions, manifest: Manifest, fig
   log(`mnist: ${test.count} test digits, ${train.count} training digits for the ${KNN_K}-NN search`);
   const models = await loadMnistModels(manifest, options.modelsDir);
   try {
-    const vae = vaeNegativeElbo(models, test);
+    const vae = vaeNegativeElbo(models.vaeEncoder, models.vaeDecoder, test, ELBO_SAMPLES);
     log(`mnist: VAE negative ELBO ${vae.negativeElbo.toFixed(2)} nats (reconstruction ${vae.reconstruction.toFixed(2)}, KL ${vae.kl.toFixed(2)})`);
     const codes = Object.entries(encoders(models)).map(([name, encode]) => ({ name, train: encodeAll(train, encode), test: encodeAll(test, encode) }));
     const accuracy = (c: (typeof codes)[number]) => knnAccuracy({ codes: c.train, labels: train.labels }, { codes: c.test, labels: test.labels }, KNN_K);
     const knn5 = Object.fromEntries(codes.map((c) => [c.name, accuracy(c)])) as MnistResult["knn5"];
     log(`mnist: ${KNN_K}-NN accuracy of the 2-D codes: VAE ${knn5.vae.toFixed(3)}, AE ${knn5.ae2d.toFixed(3)}, PCA ${knn5.pca2d.toFixed(3)}`);
     const squaredError = {
-      ae2d: squaredErrorPerDigit(test, (x) => models.aeDecoder.predict(models.aeEncoder.predict(x, { batchSize: PREDICT_BATCH }), { batchSize: PREDICT_BATCH }) as tf.Tensor),
+      ae2d: squaredErrorPerDigit(test, autoencode(models.aeEncoder, models.aeDecoder)),
       pca2d: squaredErrorPerDigit(test, (x) => reconstructPca(models.pca, projectPca(models.pca, x))),
     };
     const titles: Record<string, string> = { vae: "VAE (posterior means)", ae2d: "autoencoder 784-1000-500-250-2", pca2d: "PCA" };

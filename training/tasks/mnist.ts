@@ -11,6 +11,8 @@ import {
 } from "../../lib/models";
 import type { ModelEntry } from "../../lib/manifest";
 import { loadMnist, type MnistSplit } from "../data/idx";
+import { autoencode, squaredErrorPerDigit, vaeNegativeElbo } from "../evaluation/mnist-measures";
+import { digitsTensor, encodeAll } from "../data/mnist-tensors";
 import { exportDataFile, exportLayersModel } from "../export";
 import type { CommonConfig, GradientTask } from "./types";
 
@@ -45,41 +47,11 @@ export async function loadMnistSets(config: { data: string; limit: number; testD
   return { train, test };
 }
 
-export function digitsTensor(split: MnistSplit, indices?: ArrayLike<number>): tf.Tensor2D {
-  const picked = indices ?? { length: split.count };
-  const out = new Float32Array(picked.length * MNIST_PIXELS);
-  for (let b = 0; b < picked.length; b++) {
-    const index = indices ? indices[b] : b;
-    for (let p = 0; p < MNIST_PIXELS; p++) out[b * MNIST_PIXELS + p] = split.images[index * MNIST_PIXELS + p] / 255;
-  }
-  return tf.tensor2d(out, [picked.length, MNIST_PIXELS]);
-}
-
-/** Runs `encode` over the test digits in batches; returns [count * 2] floats. */
-export function encodeAll(split: MnistSplit, encode: (x: tf.Tensor2D) => tf.Tensor): Float32Array {
-  return tf.tidy(() => {
-    const x = digitsTensor(split);
-    return encode(x).dataSync() as Float32Array;
-  });
-}
-
 export async function exportCodes(modelsDir: string, name: string, codes: Float32Array, labels: Uint8Array): Promise<NonNullable<ModelEntry["artifacts"]>> {
   return {
     codes: await exportDataFile(modelsDir, `latent/${name}-test-codes.f32`, new Uint8Array(codes.buffer, codes.byteOffset, codes.byteLength)),
     labels: await exportDataFile(modelsDir, LATENT_LABELS, labels),
   };
-}
-
-/** Negative ELBO terms on the whole test set, in nats per digit (one latent sample per digit). */
-function testElbo(encoder: tf.LayersModel, decoder: tf.LayersModel, test: MnistSplit): Record<string, number> {
-  return tf.tidy(() => {
-    const x = digitsTensor(test);
-    const [zMean, zLogVar] = encoder.predict(x, { batchSize: 1000 }) as tf.Tensor2D[];
-    const reconstruction = decoder.predict(sampleLatent(zMean, zLogVar, 7), { batchSize: 1000 }) as tf.Tensor2D;
-    const terms = vaeLossTerms(x, reconstruction, zMean, zLogVar);
-    const [rec, kl] = [terms.reconstruction.dataSync()[0], terms.kl.dataSync()[0]];
-    return { test_neg_elbo: rec + kl, test_reconstruction: rec, test_kl: kl };
-  });
 }
 
 export const vaeTask: GradientTask<CommonConfig, MnistSets> = {
@@ -113,7 +85,8 @@ export const vaeTask: GradientTask<CommonConfig, MnistSets> = {
         });
       },
       async evaluate() {
-        return testElbo(encoder, decoder, test);
+        const { negativeElbo, reconstruction, kl } = vaeNegativeElbo(encoder, decoder, test, 1);
+        return { test_neg_elbo: negativeElbo, test_reconstruction: reconstruction, test_kl: kl };
       },
     };
   },
@@ -126,15 +99,6 @@ export const vaeTask: GradientTask<CommonConfig, MnistSets> = {
     };
   },
 };
-
-/** Mean squared error per image, summed over its 784 pixels (as Hinton & Salakhutdinov report it). */
-function testSquaredError(encoder: tf.LayersModel, decoder: tf.LayersModel, test: MnistSplit): number {
-  return tf.tidy(() => {
-    const x = digitsTensor(test);
-    const y = decoder.predict(encoder.predict(x, { batchSize: 1000 }) as tf.Tensor, { batchSize: 1000 }) as tf.Tensor;
-    return tf.mean(tf.sum(tf.squaredDifference(x, y), 1)).dataSync()[0];
-  });
-}
 
 export const ae2dTask: GradientTask<CommonConfig, MnistSets> = {
   kind: "gradient",
@@ -162,7 +126,7 @@ export const ae2dTask: GradientTask<CommonConfig, MnistSets> = {
         });
       },
       async evaluate() {
-        return { test_squared_error: testSquaredError(encoder, decoder, test) };
+        return { test_squared_error: squaredErrorPerDigit(test, autoencode(encoder, decoder)) };
       },
     };
   },

@@ -2,7 +2,8 @@ import * as tf from "@tensorflow/tfjs";
 import { MNIST_PIXELS } from "../../lib/models";
 import { createRandom } from "../../lib/random";
 import { exportDataFile, withRelativePaths } from "../export";
-import { digitsTensor, encodeAll, exportCodes, loadMnistSets, type MnistSets } from "./mnist";
+import { digitsTensor, encodeAll } from "../data/mnist-tensors";
+import { exportCodes, loadMnistSets, type MnistSets } from "./mnist";
 import type { ClosedFormTask } from "./types";
 
 /**
@@ -48,6 +49,11 @@ export function fitPca(images: tf.Tensor2D, seed: number): PcaModel {
 
 export function projectPca(pca: PcaModel, images: tf.Tensor2D): tf.Tensor2D {
   return tf.tidy(() => tf.matMul(tf.sub(images, tf.tensor1d(pca.mean)), tf.tensor2d(pca.components), false, true) as tf.Tensor2D);
+}
+
+/** The PCA reconstruction of 2-D codes: mean + code · components. */
+export function reconstructPca(pca: PcaModel, codes: tf.Tensor2D): tf.Tensor2D {
+  return tf.tidy(() => tf.add(tf.matMul(codes, tf.tensor2d(pca.components)), tf.tensor1d(pca.mean)) as tf.Tensor2D);
 }
 
 export const pcaTask: ClosedFormTask<MnistSets> = {
