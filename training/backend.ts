@@ -18,8 +18,12 @@ const AUTOMATIC_ORDER: readonly BackendName[] = ["tensorflow", "webgpu", "wasm",
 // Package names in variables so TypeScript does not require these optional dependencies to be installed.
 const TFJS_NODE_PACKAGES = ["@tensorflow/tfjs-node-gpu", "@tensorflow/tfjs-node"];
 
-/** Initialises a backend and makes it the active one; returns its one-line description or throws why not. */
-type Initialiser = () => Promise<string>;
+/**
+ * Initialises a backend and makes it the active one; returns its one-line description or throws why not.
+ * `requested` is true when the user named the backend: then a software GPU adapter (SwiftShader) is accepted, which
+ * is slow but lets the GPU code path be tested on a machine without a GPU.
+ */
+type Initialiser = (requested: boolean) => Promise<string>;
 
 const INITIALISERS: Record<BackendName, Initialiser> = {
   tensorflow: initTensorflow,
@@ -36,12 +40,12 @@ const descriptions = new Map<BackendName, string>();
  */
 export async function selectBackend(requested?: BackendName): Promise<BackendName> {
   if (requested !== undefined) {
-    await activate(requested);
+    await activate(requested, true);
     return requested;
   }
   for (const name of AUTOMATIC_ORDER) {
     try {
-      await activate(name);
+      await activate(name, false);
       return name;
     } catch {
       // Not available here: try the next one.
@@ -55,9 +59,9 @@ export function describeBackend(name: BackendName): string {
   return descriptions.get(name) ?? name;
 }
 
-async function activate(name: BackendName): Promise<void> {
+async function activate(name: BackendName, requested: boolean): Promise<void> {
   try {
-    descriptions.set(name, await INITIALISERS[name]());
+    descriptions.set(name, await INITIALISERS[name](requested));
   } catch (error) {
     throw new Error(`backend '${name}' cannot be used: ${firstLine(error)}`);
   }
@@ -122,7 +126,7 @@ process.exit(0);
  * warning with a native stack for every GPU API it cannot load straight to stderr, and a GPU driver can crash or
  * hang: on a machine without a GPU none of that should reach, or stop, the trainer.
  */
-function assertGpuAdapterExists(): void {
+function assertGpuAdapterExists(acceptSoftware: boolean): void {
   const webgpuUrl = pathToFileURL(createRequire(import.meta.url).resolve("webgpu")).href;
   const probe = spawnSync(process.execPath, ["--input-type=module", "-e", GPU_PROBE_SCRIPT, webgpuUrl], {
     encoding: "utf8",
@@ -136,11 +140,11 @@ function assertGpuAdapterExists(): void {
     throw new Error(`probing Dawn for a GPU failed (${probe.error?.message ?? lastError ?? `exit ${probe.status}`})`);
   }
   if (!verdict.adapter) throw new Error("Dawn found no GPU adapter");
-  if (verdict.fallback) throw new Error("Dawn found only a software fallback adapter");
+  if (verdict.fallback && !acceptSoftware) throw new Error("Dawn found only a software fallback adapter");
 }
 
-async function initWebGpu(): Promise<string> {
-  assertGpuAdapterExists();
+async function initWebGpu(requested: boolean): Promise<string> {
+  assertGpuAdapterExists(requested);
   const { create, globals } = await import("webgpu");
   const gpu = create([]);
   const adapter = await gpu.requestAdapter({ powerPreference: "high-performance" });

@@ -27,6 +27,7 @@ import { bestParameterByPsnr, GAUSSIAN_BLUR, meanPerImage, MEDIAN_FILTER } from 
 import { latentGridCoordinates, writeImageRows, writeLatentScatter } from "./evaluation/figures";
 import { knnAccuracy } from "./evaluation/knn";
 import { readManifest } from "./export";
+import { readTensor } from "./read-tensor";
 import { encodeAll } from "./data/mnist-tensors";
 import { loadMnistSets } from "./tasks/mnist";
 import { type PcaModel, projectPca, reconstructPca } from "./tasks/pca";
@@ -340,7 +341,7 @@ function scores(outputs: readonly FloatImage[], clean: readonly FloatImage[]): S
 }
 
 /** Runs the DAE over the images in batches. */
-function denoise(dae: tf.LayersModel, noisy: readonly FloatImage[]): FloatImage[] {
+async function denoise(dae: tf.LayersModel, noisy: readonly FloatImage[]): Promise<FloatImage[]> {
   const denoised: FloatImage[] = [];
   for (let start = 0; start < noisy.length; start += DAE_BATCH) {
     const batch = noisy.slice(start, start + DAE_BATCH);
@@ -348,7 +349,7 @@ function denoise(dae: tf.LayersModel, noisy: readonly FloatImage[]): FloatImage[
     const values = width * height * channels;
     const input = new Float32Array(batch.length * values);
     batch.forEach((image, i) => input.set(image.data, i * values));
-    const output = tf.tidy(() => (dae.predict(tf.tensor4d(input, [batch.length, height, width, channels])) as tf.Tensor).dataSync());
+    const output = await readTensor(() => dae.predict(tf.tensor4d(input, [batch.length, height, width, channels])) as tf.Tensor);
     batch.forEach((image, i) => denoised.push({ ...image, data: Float32Array.from(output.subarray(i * values, (i + 1) * values)) }));
   }
   return denoised;
@@ -376,7 +377,7 @@ async function evaluateNoiseSetting(
   }));
   const blur = bestParameterByPsnr(GAUSSIAN_BLUR, noisy, clean);
   const median = bestParameterByPsnr(MEDIAN_FILTER, noisy, clean);
-  const denoised = denoise(dae, noisy);
+  const denoised = await denoise(dae, noisy);
   const shown = figureIndices(clean.length);
   await writeImageRows(
     path.join(figuresDir, `denoising-${setting.id}.png`),
@@ -456,7 +457,7 @@ function encoders({ vaeEncoder, aeEncoder, pca }: MnistModels): Encoders {
 /** Kingma & Welling's Fig. 4: the VAE decoder over a grid on the latent plane. */
 async function writeLatentGrid(file: string, vaeDecoder: tf.LayersModel): Promise<void> {
   const steps = LATENT_GRID_STEPS;
-  const digits = tf.tidy(() => (vaeDecoder.predict(tf.tensor2d(latentGridCoordinates(steps), [steps * steps, LATENT_DIM])) as tf.Tensor).dataSync());
+  const digits = await readTensor(() => vaeDecoder.predict(tf.tensor2d(latentGridCoordinates(steps), [steps * steps, LATENT_DIM])) as tf.Tensor);
   const digit = (i: number) => floatImage(Float32Array.from(digits.subarray(i * MNIST_PIXELS, (i + 1) * MNIST_PIXELS)), MNIST_SIDE, MNIST_SIDE, 1);
   const rows = Array.from({ length: steps }, (_, row) => Array.from({ length: steps }, (_, column) => digit(row * steps + column)));
   await writeImageRows(file, rows, { scale: 1, gap: 0 });
@@ -468,15 +469,18 @@ async function evaluateMnist(options: EvaluationOptions, manifest: Manifest, fig
   log(`mnist: ${test.count} test digits, ${train.count} training digits for the ${KNN_K}-NN search`);
   const models = await loadMnistModels(manifest, options.modelsDir);
   try {
-    const vae = vaeNegativeElbo(models.vaeEncoder, models.vaeDecoder, test, ELBO_SAMPLES);
+    const vae = await vaeNegativeElbo(models.vaeEncoder, models.vaeDecoder, test, ELBO_SAMPLES);
     log(`mnist: VAE negative ELBO ${vae.negativeElbo.toFixed(2)} nats (reconstruction ${vae.reconstruction.toFixed(2)}, KL ${vae.kl.toFixed(2)})`);
-    const codes = Object.entries(encoders(models)).map(([name, encode]) => ({ name, train: encodeAll(train, encode), test: encodeAll(test, encode) }));
+    const codes: { name: string; train: Float32Array; test: Float32Array }[] = [];
+    for (const [name, encode] of Object.entries(encoders(models))) {
+      codes.push({ name, train: await encodeAll(train, encode), test: await encodeAll(test, encode) });
+    }
     const accuracy = (c: (typeof codes)[number]) => knnAccuracy({ codes: c.train, labels: train.labels }, { codes: c.test, labels: test.labels }, KNN_K);
     const knn5 = Object.fromEntries(codes.map((c) => [c.name, accuracy(c)])) as MnistResult["knn5"];
     log(`mnist: ${KNN_K}-NN accuracy of the 2-D codes: VAE ${knn5.vae.toFixed(3)}, AE ${knn5.ae2d.toFixed(3)}, PCA ${knn5.pca2d.toFixed(3)}`);
     const squaredError = {
-      ae2d: squaredErrorPerDigit(test, autoencode(models.aeEncoder, models.aeDecoder)),
-      pca2d: squaredErrorPerDigit(test, (x) => reconstructPca(models.pca, projectPca(models.pca, x))),
+      ae2d: await squaredErrorPerDigit(test, autoencode(models.aeEncoder, models.aeDecoder)),
+      pca2d: await squaredErrorPerDigit(test, (x) => reconstructPca(models.pca, projectPca(models.pca, x))),
     };
     const titles: Record<string, string> = { vae: "VAE (posterior means)", ae2d: "autoencoder 784-1000-500-250-2", pca2d: "PCA" };
     const panels = codes.map((c) => ({ title: `${titles[c.name]}: 5-NN ${knn5[c.name as keyof Encoders].toFixed(3)}`, codes: c.test, labels: test.labels }));

@@ -1,4 +1,3 @@
-import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -7,6 +6,7 @@ import "@tensorflow/tfjs-backend-cpu";
 import * as tf from "@tensorflow/tfjs-core";
 import { parseManifest } from "@/lib/manifest";
 import { loadModelFromFile, sha256 } from "@/lib/model-files";
+import { runCommand } from "../helpers/run-command";
 
 /** Smoke runs of the real training command on the CPU: a few hundred examples, one epoch, exported and reloaded. */
 
@@ -17,8 +17,7 @@ const faces = "tests/fixtures/faces-small.npz";
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 function train(args: string[]) {
-  const run = spawnSync("npx", ["tsx", "training/cli.ts", ...args, "--out", modelsDir], { encoding: "utf8", timeout: 300_000 });
-  return { status: run.status, stdout: run.stdout, stderr: run.stderr };
+  return runCommand("npx", ["tsx", "training/cli.ts", ...args, "--out", modelsDir]);
 }
 
 function manifest() {
@@ -35,7 +34,7 @@ function expectFilesMatchManifest() {
 
 describe("npm run train", () => {
   it("trains the VAE for one epoch on 256 digits, logs both loss terms, exports encoder, decoder and codes", async () => {
-    const run = train(["vae", "--epochs", "1", "--limit", "256", "--checkpoint-dir", path.join(work, "ckpt-vae")]);
+    const run = await train(["vae", "--epochs", "1", "--limit", "256", "--checkpoint-dir", path.join(work, "ckpt-vae")]);
     expect(run.stderr + run.stdout).toMatch(/backend: wasm/);
     expect(run.status, run.stderr).toBe(0);
     expect(run.stdout).toMatch(/epoch 1\/1: reconstruction [\d.]+ \| kl [\d.]+/);
@@ -52,9 +51,9 @@ describe("npm run train", () => {
   it("trains the DAE on an .npz, resumes from its checkpoint, and exports a model that keeps the input size", async () => {
     const checkpoint = path.join(work, "ckpt-dae");
     const common = ["--data", faces, "--test-data", faces, "--filters", "8", "--depth", "1", "--batch-size", "8", "--checkpoint-dir", checkpoint];
-    const first = train(["dae", "--epochs", "1", ...common]);
+    const first = await train(["dae", "--epochs", "1", ...common]);
     expect(first.status, first.stderr).toBe(0);
-    const second = train(["dae", "--resume", "--epochs", "2", "--checkpoint-dir", checkpoint]);
+    const second = await train(["dae", "--resume", "--epochs", "2", "--checkpoint-dir", checkpoint]);
     expect(second.status, second.stderr).toBe(0);
     expect(second.stdout).toMatch(/resumed from .* after epoch 1 \(12 examples seen\)/);
     const state = JSON.parse(readFileSync(path.join(checkpoint, "state.json"), "utf8"));
@@ -68,8 +67,8 @@ describe("npm run train", () => {
     expectFilesMatchManifest();
   });
 
-  it("fits 2-D PCA in closed form with unit-length, orthogonal axes", () => {
-    const run = train(["pca2d", "--limit", "2000"]);
+  it("fits 2-D PCA in closed form with unit-length, orthogonal axes", async () => {
+    const run = await train(["pca2d", "--limit", "2000"]);
     expect(run.status, run.stderr).toBe(0);
     const pca = JSON.parse(readFileSync(path.join(modelsDir, "pca2d/pca.json"), "utf8"));
     const [a, b] = pca.components as number[][];
@@ -81,17 +80,17 @@ describe("npm run train", () => {
     expectFilesMatchManifest();
   });
 
-  it("stops with a clear last line, and no stack trace, on a NaN loss", () => {
-    const run = train(["ae2d", "--epochs", "1", "--limit", "512", "--lr", "1e30", "--checkpoint-dir", path.join(work, "ckpt-nan")]);
+  it("stops with a clear last line, and no stack trace, on a NaN loss", async () => {
+    const run = await train(["ae2d", "--epochs", "1", "--limit", "512", "--lr", "1e30", "--checkpoint-dir", path.join(work, "ckpt-nan")]);
     expect(run.status).not.toBe(0);
     // stderr also carries the progress bar; the error is the last line.
     expect(run.stderr.trim().split("\n").at(-1)).toMatch(/^error: (loss term 'bce'|held-out metric 'test_squared_error') became NaN/);
     expect(run.stderr).not.toMatch(/\n\s+at /);
   });
 
-  it("rejects bad usage with one line and no stack trace", () => {
+  it("rejects bad usage with one line and no stack trace", async () => {
     for (const args of [["nope"], ["vae", "--epochs", "-1"], ["vae", "--filters", "8"], ["vae", "--backend", "tpu"], ["dae", "--data", "missing.npz"]]) {
-      const run = train(args);
+      const run = await train(args);
       expect(run.status, args.join(" ")).not.toBe(0);
       expect(run.stderr.trim().split("\n"), args.join(" ")).toHaveLength(1);
       expect(run.stderr).not.toMatch(/\n\s+at /);

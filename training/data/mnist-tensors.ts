@@ -1,5 +1,6 @@
 import * as tf from "@tensorflow/tfjs";
 import { MNIST_PIXELS } from "../../lib/models";
+import { readTensor } from "../read-tensor";
 import type { MnistSplit } from "./idx";
 
 /** MNIST digits as float tensors in [0, 1], for training, the per-epoch metrics and the evaluation. */
@@ -15,9 +16,6 @@ export function digitsTensor(split: MnistSplit, indices?: ArrayLike<number>): tf
 }
 
 /** Runs `encode` over the test digits in batches; returns [count * 2] floats. */
-export function encodeAll(split: MnistSplit, encode: (x: tf.Tensor2D) => tf.Tensor): Float32Array {
-  return tf.tidy(() => {
-    const x = digitsTensor(split);
-    return encode(x).dataSync() as Float32Array;
-  });
+export function encodeAll(split: MnistSplit, encode: (x: tf.Tensor2D) => tf.Tensor): Promise<Float32Array> {
+  return readTensor(() => encode(digitsTensor(split)));
 }

@@ -2,6 +2,7 @@ import * as tf from "@tensorflow/tfjs";
 import { sampleLatent, vaeLossTerms } from "../../lib/models";
 import type { MnistSplit } from "../data/idx";
 import { digitsTensor } from "../data/mnist-tensors";
+import { readScalar, readTensor } from "../read-tensor";
 
 /**
  * The MNIST measures shared by training's per-epoch metrics and `npm run evaluate`, so that both report the same
@@ -18,28 +19,37 @@ export interface NegativeElbo {
 }
 
 /** Negative ELBO in nats per digit, reconstruction and KL apart, averaged over `samples` latent draws. */
-export function vaeNegativeElbo(encoder: tf.LayersModel, decoder: tf.LayersModel, test: MnistSplit, samples: number): NegativeElbo {
-  return tf.tidy(() => {
-    const x = digitsTensor(test);
-    const [zMean, zLogVar] = encoder.predict(x, { batchSize: PREDICT_BATCH }) as tf.Tensor2D[];
-    let [reconstruction, kl] = [0, 0];
+export async function vaeNegativeElbo(
+  encoder: tf.LayersModel,
+  decoder: tf.LayersModel,
+  test: MnistSplit,
+  samples: number,
+): Promise<NegativeElbo> {
+  const x = digitsTensor(test);
+  const [zMean, zLogVar] = encoder.predict(x, { batchSize: PREDICT_BATCH }) as tf.Tensor2D[];
+  let [reconstruction, kl] = [0, 0];
+  try {
     for (let sample = 0; sample < samples; sample++) {
-      const terms = tf.tidy(() => {
+      // [reconstruction, KL] of one latent draw; the KL is closed form, the same for every draw.
+      const terms = await readTensor(() => {
         const decoded = decoder.predict(sampleLatent(zMean, zLogVar, ELBO_SEED + sample), { batchSize: PREDICT_BATCH });
-        return vaeLossTerms(x, decoded as tf.Tensor2D, zMean, zLogVar);
+        const { reconstruction, kl } = vaeLossTerms(x, decoded as tf.Tensor2D, zMean, zLogVar);
+        return tf.stack([reconstruction, kl]);
       });
-      reconstruction += terms.reconstruction.dataSync()[0] / samples;
-      kl = terms.kl.dataSync()[0]; // closed form: the same for every draw
+      reconstruction += terms[0] / samples;
+      kl = terms[1];
     }
-    return { negativeElbo: reconstruction + kl, reconstruction, kl };
-  });
+  } finally {
+    tf.dispose([x, zMean, zLogVar]);
+  }
+  return { negativeElbo: reconstruction + kl, reconstruction, kl };
 }
 
 /** Squared error summed over a digit's 784 pixels, averaged over digits (as Hinton & Salakhutdinov report it). */
-export function squaredErrorPerDigit(test: MnistSplit, reconstruct: (x: tf.Tensor2D) => tf.Tensor): number {
-  return tf.tidy(() => {
+export function squaredErrorPerDigit(test: MnistSplit, reconstruct: (x: tf.Tensor2D) => tf.Tensor): Promise<number> {
+  return readScalar(() => {
     const x = digitsTensor(test);
-    return tf.mean(tf.sum(tf.squaredDifference(x, reconstruct(x)), 1)).dataSync()[0];
+    return tf.mean(tf.sum(tf.squaredDifference(x, reconstruct(x)), 1));
   });
 }
 

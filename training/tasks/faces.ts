@@ -9,6 +9,7 @@ import { corrupt } from "../corruption";
 import { type FaceSet, loadFaces } from "../data/faces";
 import { exportLayersModel } from "../export";
 import type { Trainer } from "../loop";
+import { readTensor } from "../read-tensor";
 import type { CommonConfig, GradientTask } from "./types";
 
 /** The face models: the blind denoising autoencoder and the seed's plain (reconstruction-only) autoencoder. */
@@ -58,13 +59,10 @@ function corruptBatch(clean: Float32Array, count: number, random: Random): Float
 }
 
 /** Mean PSNR of the model's output against the clean faces, for inputs with 8-bit gaussian noise of σ 0.1. */
-function validationPsnr(model: tf.LayersModel, faces: FaceSet): number {
+async function validationPsnr(model: tf.LayersModel, faces: FaceSet): Promise<number> {
   const clean = Float32Array.from(faces.pixels, (v) => v / 255);
   const noisy = quantize8Bit(applyNoise(clean, { kind: "gaussian", level: 0.1 }, 12345));
-  const output = tf.tidy(() => {
-    const input = tf.tensor4d(noisy, [faces.count, FACE_SIZE, FACE_SIZE, 3]);
-    return (model.predict(input, { batchSize: 64 }) as tf.Tensor).dataSync() as Float32Array;
-  });
+  const output = await readTensor(() => model.predict(tf.tensor4d(noisy, [faces.count, FACE_SIZE, FACE_SIZE, 3]), { batchSize: 64 }) as tf.Tensor);
   const face = (a: Float32Array, i: number) => floatImage(a.subarray(i * FACE_VALUES, (i + 1) * FACE_VALUES), FACE_SIZE, FACE_SIZE);
   let total = 0;
   for (let i = 0; i < faces.count; i++) total += psnr(face(output, i), face(clean, i));
@@ -107,7 +105,7 @@ function faceTrainer(
       });
     },
     async evaluate() {
-      return { "val_psnr_gauss0.1": validationPsnr(model, heldOut) };
+      return { "val_psnr_gauss0.1": await validationPsnr(model, heldOut) };
     },
   };
 }

@@ -85,14 +85,14 @@ export const vaeTask: GradientTask<CommonConfig, MnistSets> = {
         });
       },
       async evaluate() {
-        const { negativeElbo, reconstruction, kl } = vaeNegativeElbo(encoder, decoder, test, 1);
+        const { negativeElbo, reconstruction, kl } = await vaeNegativeElbo(encoder, decoder, test, 1);
         return { test_neg_elbo: negativeElbo, test_reconstruction: reconstruction, test_kl: kl };
       },
     };
   },
   async export(trainer, { test }, modelsDir, training) {
     const { encoder, decoder } = trainer.models;
-    const codes = encodeAll(test, (x) => (encoder.predict(x, { batchSize: 1000 }) as tf.Tensor[])[0]);
+    const codes = await encodeAll(test, (x) => (encoder.predict(x, { batchSize: 1000 }) as tf.Tensor[])[0]);
     return {
       "vae-encoder": { ...(await exportLayersModel(encoder, modelsDir, "vae/encoder", training)), artifacts: await exportCodes(modelsDir, "vae", codes, test.labels) },
       "vae-decoder": await exportLayersModel(decoder, modelsDir, "vae/decoder", training),
@@ -126,13 +126,13 @@ export const ae2dTask: GradientTask<CommonConfig, MnistSets> = {
         });
       },
       async evaluate() {
-        return { test_squared_error: squaredErrorPerDigit(test, autoencode(encoder, decoder)) };
+        return { test_squared_error: await squaredErrorPerDigit(test, autoencode(encoder, decoder)) };
       },
     };
   },
   async export(trainer, { test }, modelsDir, training) {
     const { encoder, decoder } = trainer.models;
-    const codes = encodeAll(test, (x) => encoder.predict(x, { batchSize: 1000 }) as tf.Tensor);
+    const codes = await encodeAll(test, (x) => encoder.predict(x, { batchSize: 1000 }) as tf.Tensor);
     return {
       "ae2d-encoder": { ...(await exportLayersModel(encoder, modelsDir, "ae2d/encoder", training)), artifacts: await exportCodes(modelsDir, "ae2d", codes, test.labels) },
       "ae2d-decoder": await exportLayersModel(decoder, modelsDir, "ae2d/decoder", training),

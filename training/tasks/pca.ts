@@ -2,6 +2,7 @@ import * as tf from "@tensorflow/tfjs";
 import { MNIST_PIXELS } from "../../lib/models";
 import { createRandom } from "../../lib/random";
 import { exportDataFile, withRelativePaths } from "../export";
+import { readTensor } from "../read-tensor";
 import { digitsTensor, encodeAll } from "../data/mnist-tensors";
 import { exportCodes, loadMnistSets, type MnistSets } from "./mnist";
 import type { ClosedFormTask } from "./types";
@@ -36,15 +37,18 @@ function leadingEigenvectors(covariance: tf.Tensor2D, count: number, seed: numbe
   });
 }
 
-export function fitPca(images: tf.Tensor2D, seed: number): PcaModel {
-  return tf.tidy(() => {
-    const mean = tf.mean(images, 0);
-    const centred = tf.sub(images, mean);
-    const covariance = tf.div(tf.matMul(centred, centred, true, false), images.shape[0] - 1) as tf.Tensor2D;
-    const { vectors, values } = leadingEigenvectors(covariance, 2, seed);
-    const components = tf.transpose(vectors).arraySync() as number[][];
-    return { mean: Array.from(mean.dataSync()), components, explainedVariance: Array.from(values.dataSync()) };
+export async function fitPca(images: tf.Tensor2D, seed: number): Promise<PcaModel> {
+  const mean = await readTensor(() => tf.mean(images, 0));
+  const covariance = tf.tidy(() => {
+    const centred = tf.sub(images, tf.tensor1d(mean));
+    return tf.div(tf.matMul(centred, centred, true, false), images.shape[0] - 1) as tf.Tensor2D;
   });
+  const { vectors, values } = leadingEigenvectors(covariance, 2, seed);
+  const axes = await readTensor(() => tf.transpose(vectors));
+  const explainedVariance = Array.from(await readTensor(() => values));
+  tf.dispose([covariance, vectors]);
+  const axis = (i: number) => Array.from(axes.subarray(i * MNIST_PIXELS, (i + 1) * MNIST_PIXELS));
+  return { mean: Array.from(mean), components: [axis(0), axis(1)], explainedVariance };
 }
 
 export function projectPca(pca: PcaModel, images: tf.Tensor2D): tf.Tensor2D {
@@ -64,9 +68,9 @@ export const pcaTask: ClosedFormTask<MnistSets> = {
   async fitAndExport(config, { train, test }, modelsDir, context) {
     const started = performance.now();
     const images = digitsTensor(train);
-    const pca = fitPca(images, config.seed);
+    const pca = await fitPca(images, config.seed);
     images.dispose();
-    const codes = encodeAll(test, (x) => projectPca(pca, x));
+    const codes = await encodeAll(test, (x) => projectPca(pca, x));
     const seconds = (performance.now() - started) / 1000;
     const file = await exportDataFile(modelsDir, "pca2d/pca.json", JSON.stringify(pca));
     context.log(`pca2d: explained variance ${pca.explainedVariance.map((v) => v.toFixed(3)).join(", ")} in ${seconds.toFixed(1)} s`);

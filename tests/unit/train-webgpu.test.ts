@@ -1,0 +1,40 @@
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { parseManifest } from "@/lib/manifest";
+import { runCommand } from "../helpers/run-command";
+
+/**
+ * The GPU training path (tfjs' webgpu backend on Dawn), run on SwiftShader, the CPU Vulkan driver that Debian's
+ * Chromium ships: slow, but the same code that runs on an NVIDIA GPU, so a GPU session finds it working. Every
+ * result must be read asynchronously there (the webgpu backend cannot read synchronously).
+ */
+
+const CHROMIUM_LIBS = "/usr/lib/chromium";
+const SWIFTSHADER_ICD = path.join(CHROMIUM_LIBS, "vk_swiftshader_icd.json");
+const hasSwiftShader = existsSync(SWIFTSHADER_ICD) && existsSync(path.join(CHROMIUM_LIBS, "libvulkan.so.1"));
+if (!hasSwiftShader) console.warn(`skipping the webgpu training tests: no ${SWIFTSHADER_ICD} (apt-get install chromium)`);
+
+const work = mkdtempSync(path.join(tmpdir(), "train-webgpu-"));
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+function trainOnSwiftShader(args: string[]) {
+  return runCommand("npx", ["tsx", "training/cli.ts", ...args, "--backend", "webgpu", "--out", work], {
+    env: { ...process.env, LD_LIBRARY_PATH: CHROMIUM_LIBS, VK_ICD_FILENAMES: SWIFTSHADER_ICD },
+  });
+}
+
+describe.skipIf(!hasSwiftShader)("training on the webgpu backend (SwiftShader)", () => {
+  it("trains, evaluates and exports the DAE and the VAE", { timeout: 300_000 }, async () => {
+    const faces = "tests/fixtures/faces-small.npz";
+    const dae = await trainOnSwiftShader(["dae", "--epochs", "1", "--data", faces, "--test-data", faces, "--filters", "8", "--depth", "1", "--batch-size", "4", "--checkpoint-dir", path.join(work, "ckpt-dae")]);
+    expect(dae.status, dae.stderr).toBe(0);
+    expect(dae.stdout).toMatch(/backend: webgpu \(.*swiftshader/i);
+    const vae = await trainOnSwiftShader(["vae", "--epochs", "1", "--limit", "256", "--test-data", "tests/fixtures/mnist-small", "--checkpoint-dir", path.join(work, "ckpt-vae")]);
+    expect(vae.status, vae.stderr).toBe(0);
+    const manifest = parseManifest(JSON.parse(readFileSync(path.join(work, "manifest.json"), "utf8")));
+    expect(manifest.models.dae.training.backend).toBe("webgpu");
+    expect(manifest.models["vae-encoder"].training.metrics.test_neg_elbo).toBeGreaterThan(0);
+  });
+});
