@@ -17,6 +17,11 @@ const nextConfig: NextConfig = {
     "@tensorflow/tfjs-node-gpu",
     "sharp",
   ],
+  // Without a Blob store, the route handlers read models/ from disk (GET /api/models/..., POST /api/denoise):
+  // ship it with them.
+  outputFileTracingIncludes: {
+    "/api/**/*": ["./models/**/*"],
+  },
 };
 
 export default nextConfig;

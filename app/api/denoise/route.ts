@@ -1,0 +1,159 @@
+import { z } from "zod";
+import { floatsToBytes } from "@/lib/image";
+import { ssim } from "@/lib/metrics";
+import { NOISE_KINDS, NOISE_LEVEL_RANGE } from "@/lib/noise";
+import { DAE_MODEL, daeTileOptions } from "@/lib/inference/dae";
+import { MAX_UPLOAD_BYTES, MODEL_INPUT_SIZE, SERVER_FULL_RES_MAX_PIXELS, tooManyBytesMessage, tooManyPixelsMessage } from "@/lib/inference/limits";
+import { addNoiseRgb, psnrRgb, type RgbImage, rgbToFloatImage } from "@/lib/inference/pixels";
+import { decodeCrop, decodeFull, encodePng, HttpError, inspectUpload } from "@/lib/inference/server-image";
+import { getServerModel, predictFloats, serialized } from "@/lib/inference/server-model";
+import { runTiled } from "@/lib/inference/tiling";
+
+/**
+ * POST /api/denoise: a photo in (multipart field `image`, or a raw image/png or image/jpeg body), the denoised PNG
+ * out. Parameters, as query parameters or multipart fields:
+ *   noise   none | gaussian | salt-pepper | masking (default none: the photo is already noisy)
+ *   level   noise level in [0, 1] (gaussian σ, or the fraction of pixels / components hit)
+ *   seed    noise seed, an integer (default 1)
+ *   crop    "x,y,size": the square to crop, in displayed pixels (default: the largest centred square)
+ *   full    true: no resize: denoise the crop, or the whole image, at its own resolution (tiled)
+ *   format  png (default) | json: PSNR/SSIM of noisy and denoised against the original, and both images as
+ *           data URLs (also chosen by `Accept: application/json`)
+ * Errors are JSON `{ "error": message }` with 400 (bad parameters, empty file), 413 (too many bytes or pixels),
+ * 415 (not a supported image) or 422 (an image that cannot be decoded).
+ */
+
+export const runtime = "nodejs";
+export const dynamic = "force-dynamic";
+export const maxDuration = 60;
+
+const booleanParam = z
+  .enum(["true", "false", "1", "0", "yes", "no", ""])
+  .transform((v) => v === "true" || v === "1" || v === "yes");
+
+const paramsSchema = z
+  .object({
+    noise: z.enum(NOISE_KINDS).default("none"),
+    level: z.coerce.number().finite().min(0).max(1).default(0),
+    seed: z.coerce.number().int().min(0).max(0xffffffff).default(1),
+    crop: z
+      .string()
+      .regex(/^\d+,\d+,\d+$/, 'crop must be "x,y,size" in pixels')
+      .transform((s) => {
+        const [x, y, size] = s.split(",").map(Number);
+        return { x, y, size };
+      })
+      .optional(),
+    full: booleanParam.default(false),
+    format: z.enum(["png", "json"]).optional(),
+  })
+  .superRefine((p, ctx) => {
+    const { min, max } = NOISE_LEVEL_RANGE[p.noise];
+    if (p.noise !== "none" && (p.level < min || p.level > max)) {
+      ctx.addIssue({ code: "custom", path: ["level"], message: `level for ${p.noise} must be in [${min}, ${max}]` });
+    }
+  });
+
+const RAW_TYPES = ["image/png", "image/jpeg", "image/jpg", "image/webp", "application/octet-stream"];
+
+function jsonError(status: number, message: string): Response {
+  return Response.json({ error: message }, { status, headers: { "Cache-Control": "no-store" } });
+}
+
+async function readRequest(request: Request): Promise<{ bytes: Uint8Array; fields: Record<string, string> }> {
+  const fields: Record<string, string> = Object.fromEntries(new URL(request.url).searchParams);
+  const declared = Number(request.headers.get("content-length") ?? "0");
+  if (declared > MAX_UPLOAD_BYTES + 1024 * 1024) throw new HttpError(413, tooManyBytesMessage(declared));
+  const contentType = (request.headers.get("content-type") ?? "").split(";")[0].trim().toLowerCase();
+  if (contentType === "multipart/form-data") {
+    let form: FormData;
+    try {
+      form = await request.formData();
+    } catch {
+      throw new HttpError(400, "The multipart body could not be read.");
+    }
+    const image = form.get("image");
+    if (!image || typeof image === "string") throw new HttpError(400, 'Send the photo in the multipart field "image".');
+    for (const [key, value] of form.entries()) if (key !== "image" && typeof value === "string") fields[key] = value;
+    return { bytes: new Uint8Array(await image.arrayBuffer()), fields };
+  }
+  if (RAW_TYPES.includes(contentType)) return { bytes: new Uint8Array(await request.arrayBuffer()), fields };
+  throw new HttpError(415, "Send multipart/form-data with an \"image\" field, or a raw image/png or image/jpeg body.");
+}
+
+const dataUrl = (png: Buffer) => `data:image/png;base64,${png.toString("base64")}`;
+const finite = (v: number) => (Number.isFinite(v) ? Math.round(v * 1000) / 1000 : null);
+
+export async function POST(request: Request): Promise<Response> {
+  try {
+    const { bytes, fields } = await readRequest(request);
+    const parsed = paramsSchema.safeParse(fields);
+    if (!parsed.success) {
+      return jsonError(400, [...new Set(parsed.error.issues.map((i) => `${i.path.join(".") || "parameters"}: ${i.message}`))].join("; "));
+    }
+    const params = parsed.data;
+    const wantsJson = params.format === "json" || (params.format === undefined && (request.headers.get("accept") ?? "").startsWith("application/json"));
+    const info = await inspectUpload(bytes);
+    if (params.full) {
+      const side = params.crop ? params.crop.size : 0;
+      const [w, h] = params.crop ? [side, side] : [info.width, info.height];
+      if (w * h > SERVER_FULL_RES_MAX_PIXELS) {
+        throw new HttpError(413, `${tooManyPixelsMessage(w, h, SERVER_FULL_RES_MAX_PIXELS)} (the server's limit for full resolution)`);
+      }
+    }
+    const clean = params.full ? await decodeFull(bytes, info, params.crop) : await decodeCrop(bytes, info, params.crop);
+    const noisy = addNoiseRgb(clean, { kind: params.noise, level: params.noise === "none" ? 0 : params.level }, params.seed);
+
+    const { denoised, ms, backend, modelSha } = await serialized(async () => {
+      const { model, entry, backend } = await getServerModel(DAE_MODEL);
+      const t0 = performance.now();
+      let out: RgbImage;
+      if (!params.full && noisy.width === MODEL_INPUT_SIZE && noisy.height === MODEL_INPUT_SIZE) {
+        const floats = rgbToFloatImage(noisy).data;
+        const result = await predictFloats(model, floats, [1, noisy.height, noisy.width, 3]);
+        out = { data: floatsToBytes(result), width: noisy.width, height: noisy.height };
+      } else {
+        const tiled = await runTiled({ ...noisy, channels: 3 }, daeTileOptions(entry.training.config), (input, width, height) =>
+          predictFloats(model, input, [1, height, width, 3]),
+        );
+        out = { data: tiled.data, width: tiled.width, height: tiled.height };
+      }
+      const modelSha = entry.files.find((f) => f.path === entry.entry)?.sha256 ?? "";
+      return { denoised: out, ms: performance.now() - t0, backend, modelSha };
+    });
+
+    const png = await encodePng(denoised);
+    const headers = {
+      "Cache-Control": "no-store",
+      "X-Backend": backend,
+      "X-Inference-Ms": ms.toFixed(1),
+      "X-Model-Sha256": modelSha,
+      "X-Image-Size": `${denoised.width}x${denoised.height}`,
+    };
+    if (!wantsJson) return new Response(new Uint8Array(png), { headers: { ...headers, "Content-Type": "image/png" } });
+
+    const [c, n, d] = [clean, noisy, denoised].map(rgbToFloatImage);
+    return Response.json(
+      {
+        width: denoised.width,
+        height: denoised.height,
+        backend,
+        inferenceMs: Math.round(ms * 10) / 10,
+        model: { name: DAE_MODEL, sha256: modelSha },
+        noise: { kind: params.noise, level: params.noise === "none" ? 0 : params.level, seed: params.seed },
+        metrics: {
+          psnr: { noisy: finite(psnrRgb(clean, noisy)), denoised: finite(psnrRgb(clean, denoised)) },
+          ssim: c.width >= 11 && c.height >= 11 ? { noisy: finite(ssim(c, n)), denoised: finite(ssim(c, d)) } : null,
+        },
+        original: dataUrl(await encodePng(clean)),
+        noisy: dataUrl(await encodePng(noisy)),
+        denoised: dataUrl(png),
+      },
+      { headers },
+    );
+  } catch (error) {
+    if (error instanceof HttpError) return jsonError(error.status, error.message);
+    console.error("POST /api/denoise:", error);
+    return jsonError(500, `Denoising failed: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}

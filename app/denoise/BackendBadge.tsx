@@ -1,0 +1,87 @@
+"use client";
+
+import { useId } from "react";
+import { ALL_BACKENDS, BACKEND_LABELS, type BackendName } from "@/lib/inference/backends";
+import type { InferenceStatus } from "@/lib/inference/client";
+import { formatBytes } from "@/lib/inference/limits";
+
+export type BackendChoice = "auto" | BackendName;
+
+/** Where the model runs, how fast, how big it is, and the by-hand backend switch. */
+export function BackendBadge({
+  status,
+  lastMs,
+  choice,
+  onChoice,
+}: {
+  status: InferenceStatus | null;
+  lastMs: number | null;
+  choice: BackendChoice;
+  onChoice: (choice: BackendChoice) => void;
+}) {
+  const selectId = useId();
+  const phase = status?.phase ?? "loading";
+  const backend = status?.backend ?? null;
+  const model = status?.models[0];
+  const failed = status?.attempts.filter((a) => !a.ok) ?? [];
+  return (
+    <div className="rounded-lg border border-slate-300 bg-slate-50 px-3 py-2 text-sm dark:border-slate-700 dark:bg-slate-900">
+      <div className="flex flex-wrap items-center gap-x-3 gap-y-2">
+        <span className="flex items-center gap-1.5" aria-live="polite">
+          <span className="text-slate-700 dark:text-slate-300">Running on</span>
+          <span
+            data-testid="backend"
+            data-phase={phase}
+            title={backend ? BACKEND_LABELS[backend] : undefined}
+            className={`rounded px-2 py-0.5 font-mono font-semibold ${
+              phase === "failed" ? "bg-red-700 text-white" : backend ? "bg-slate-900 text-white dark:bg-slate-100 dark:text-slate-900" : "bg-slate-300 text-slate-900"
+            }`}
+          >
+            {phase === "failed" ? "none" : phase === "loading" ? "loading…" : backend}
+          </span>
+        </span>
+        <span className="tabular-nums text-slate-700 dark:text-slate-300">
+          inference <span data-testid="inference-ms">{lastMs === null ? "–" : `${lastMs < 10 ? lastMs.toFixed(1) : Math.round(lastMs)} ms`}</span>
+        </span>
+        <span className="text-slate-700 dark:text-slate-300">
+          model <span data-testid="model-size">{model ? formatBytes(model.bytes) : "–"}</span>
+          {backend === "server" ? " (stays on the server)" : ""}
+        </span>
+        <span className="ml-auto flex items-center gap-1.5">
+          <label htmlFor={selectId} className="text-slate-700 dark:text-slate-300">
+            Backend
+          </label>
+          <select
+            id={selectId}
+            data-testid="backend-select"
+            value={choice}
+            onChange={(e) => onChoice(e.target.value as BackendChoice)}
+            className="rounded border border-slate-400 bg-white px-1.5 py-1 dark:border-slate-600 dark:bg-slate-950"
+          >
+            <option value="auto">Automatic</option>
+            {ALL_BACKENDS.map((b) => (
+              <option key={b} value={b}>
+                {BACKEND_LABELS[b]}
+              </option>
+            ))}
+          </select>
+        </span>
+      </div>
+      {(failed.length > 0 || status?.message) && (
+        <details className="mt-1 text-slate-700 dark:text-slate-300">
+          <summary className="cursor-pointer">
+            {phase === "failed" ? "No backend could run the model" : `Passed over: ${failed.map((a) => a.backend).join(", ")}`}
+          </summary>
+          <ul className="mt-1 list-disc pl-5" data-testid="backend-attempts">
+            {failed.map((a, i) => (
+              <li key={i}>
+                <span className="font-mono">{a.backend}</span>: {a.error}
+              </li>
+            ))}
+            {status?.message && <li>{status.message}</li>}
+          </ul>
+        </details>
+      )}
+    </div>
+  );
+}

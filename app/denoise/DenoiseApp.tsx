@@ -1,0 +1,461 @@
+"use client";
+
+import { type DragEvent, useCallback, useEffect, useId, useMemo, useRef, useState } from "react";
+import { floatsToBytes } from "@/lib/image";
+import { ALL_BACKENDS, type BackendName, parseBackendList } from "@/lib/inference/backends";
+import type { InferenceOptions } from "@/lib/inference/client";
+import { DAE_MODEL, daeTileOptions } from "@/lib/inference/dae";
+import { MODEL_INPUT_SIZE } from "@/lib/inference/limits";
+import { addNoiseRgb, type RgbImage, rgbToFloatImage } from "@/lib/inference/pixels";
+import { DEFAULT_TILE } from "@/lib/inference/tiling";
+import { useInference } from "@/lib/inference/use-inference";
+import { psnr, ssim } from "@/lib/metrics";
+import { NOISE_KINDS, type NoiseKind } from "@/lib/noise";
+import { type BackendChoice, BackendBadge } from "./BackendBadge";
+import { Compare } from "./Compare";
+import { CropSelector, SMALL_BUTTON } from "./CropSelector";
+import { downloadPng, formatDb } from "./format";
+import { FullResPanel } from "./FullResPanel";
+import { centredCrop, type Crop, cropToModelInput, loadPhoto, type Photo, PhotoError } from "./photo";
+import { PixelCanvas } from "./PixelCanvas";
+import { daeServerRunner } from "./server-runner";
+
+export interface Sample {
+  src: string;
+  alt: string;
+}
+
+const NOISE_LABELS: Record<NoiseKind, string> = {
+  none: "None (my photo is already noisy)",
+  gaussian: "Gaussian",
+  "salt-pepper": "Salt and pepper",
+  masking: "Masking (zeroed values)",
+};
+
+const LEVEL_HELP: Record<NoiseKind, string> = {
+  none: "",
+  gaussian: "standard deviation σ",
+  "salt-pepper": "fraction of pixels set to black or white",
+  masking: "fraction of values set to zero",
+};
+
+const DEFAULT_LEVELS: Record<NoiseKind, number> = { none: 0, gaussian: 0.1, "salt-pepper": 0.1, masking: 0.25 };
+
+interface Result {
+  clean: RgbImage;
+  noisy: RgbImage;
+  denoised: RgbImage;
+  ms: number;
+  backend: BackendName;
+}
+
+interface Metrics {
+  psnrNoisy: number;
+  psnrDenoised: number;
+  ssimNoisy: number;
+  ssimDenoised: number;
+}
+
+function computeMetrics(result: Result): Metrics {
+  const [c, n, d] = [result.clean, result.noisy, result.denoised].map(rgbToFloatImage);
+  return { psnrNoisy: psnr(c, n), psnrDenoised: psnr(c, d), ssimNoisy: ssim(c, n), ssimDenoised: ssim(c, d) };
+}
+
+declare global {
+  interface Window {
+    /** Timings for tests and measurements: ms since navigation start. */
+    __denoise?: { firstDenoisedAt?: number; backend?: string; inferenceMs?: number[]; modelSha256?: string };
+  }
+}
+
+export function DenoiseApp({ modelsBase, samples }: { modelsBase: string; samples: Sample[] }) {
+  const [photo, setPhoto] = useState<Photo | null>(null);
+  const [photoId, setPhotoId] = useState(0);
+  const [crop, setCrop] = useState<Crop | null>(null);
+  const [clean, setClean] = useState<RgbImage | null>(null);
+  const [kind, setKind] = useState<NoiseKind>("gaussian");
+  const [level, setLevel] = useState(DEFAULT_LEVELS.gaussian);
+  const [seed, setSeed] = useState(1);
+  const [result, setResult] = useState<Result | null>(null);
+  const [pending, setPending] = useState(false);
+  const [message, setMessage] = useState<{ kind: "error" | "info"; text: string } | null>(null);
+  const [urlBackends, setUrlBackends] = useState<BackendName[] | null | undefined>(undefined);
+  const [choice, setChoice] = useState<BackendChoice>("auto");
+  const [dropTarget, setDropTarget] = useState(false);
+  const [tileSize, setTileSize] = useState(DEFAULT_TILE);
+  const uploadId = useId();
+  const kindId = useId();
+  const levelId = useId();
+
+  // The backend chain: the by-hand choice, else ?backends= from the URL, else all of them.
+  useEffect(() => {
+    const params = new URLSearchParams(window.location.search);
+    const list = parseBackendList(params.get("backends"));
+    // Reading the URL has to wait for the browser; one extra render on load.
+    // eslint-disable-next-line react-hooks/set-state-in-effect
+    setUrlBackends(list);
+    if (list?.length === 1) setChoice(list[0]);
+    // ?tile=N: the whole-photo tile size (tests use small tiles on small photos).
+    const tile = Number(params.get("tile"));
+    if (Number.isInteger(tile) && tile >= 16 && tile <= 1024) setTileSize(tile);
+  }, []);
+
+  const backendsKey: string | null = urlBackends === undefined ? null : choice === "auto" ? (urlBackends ?? ALL_BACKENDS).join(",") : choice;
+  const options: InferenceOptions | null = useMemo(
+    () =>
+      backendsKey === null
+        ? null
+        : {
+            modelsBase,
+            models: [DAE_MODEL],
+            warmup: { [DAE_MODEL]: [1, MODEL_INPUT_SIZE, MODEL_INPUT_SIZE, 3] },
+            backends: backendsKey.split(",") as BackendName[],
+            server: daeServerRunner(modelsBase),
+          },
+    [modelsBase, backendsKey],
+  );
+  const { client, status } = useInference(options);
+  const clientRef = useRef(client);
+  useEffect(() => {
+    clientRef.current = client;
+  }, [client]);
+
+  const onChoice = (next: BackendChoice) => {
+    setChoice(next);
+    const url = new URL(window.location.href);
+    if (next === "auto") url.searchParams.delete("backends");
+    else url.searchParams.set("backends", next);
+    window.history.replaceState(null, "", url);
+    if (next === "auto") setUrlBackends(null);
+  };
+
+  // --- the photo
+  const openPhoto = useCallback(async (file: Blob, name: string) => {
+    try {
+      const next = await loadPhoto(file, name);
+      setPhoto((previous) => {
+        previous?.bitmap.close();
+        return next;
+      });
+      setPhotoId((id) => id + 1);
+      setCrop(centredCrop(next.width, next.height));
+      setMessage(null);
+    } catch (error) {
+      setMessage({ kind: "error", text: error instanceof PhotoError ? error.message : `Could not open “${name}”: ${String(error)}` });
+    }
+  }, []);
+
+  const openSample = useCallback(
+    async (sample: Sample) => {
+      try {
+        const response = await fetch(sample.src);
+        await openPhoto(await response.blob(), sample.src.split("/").pop() ?? "sample.png");
+      } catch {
+        setMessage({ kind: "error", text: "The sample face could not be loaded." });
+      }
+    },
+    [openPhoto],
+  );
+
+  // Start with the first sample face, so there is something to look at straight away.
+  const started = useRef(false);
+  useEffect(() => {
+    if (started.current || samples.length === 0) return;
+    started.current = true;
+    void openSample(samples[0]);
+  }, [samples, openSample]);
+
+  // Paste anywhere on the page.
+  useEffect(() => {
+    const onPaste = (event: ClipboardEvent) => {
+      const file = [...(event.clipboardData?.files ?? [])].find((f) => f.type.startsWith("image/")) ?? event.clipboardData?.files[0];
+      if (!file) return;
+      event.preventDefault();
+      void openPhoto(file, file.name || "pasted image");
+    };
+    document.addEventListener("paste", onPaste);
+    return () => document.removeEventListener("paste", onPaste);
+  }, [openPhoto]);
+
+  // --- crop -> 64x64 clean input
+  useEffect(() => {
+    if (!photo || !crop) return;
+    let current = true;
+    cropToModelInput(photo, crop)
+      .then((image) => current && setClean(image))
+      .catch((error) => current && setMessage({ kind: "error", text: `Could not crop the photo: ${String(error)}` }));
+    return () => {
+      current = false;
+    };
+  }, [photo, crop]);
+
+  const noise = useMemo(() => ({ kind, level: kind === "none" ? 0 : level }), [kind, level]);
+  const noisy = useMemo(() => (clean ? addNoiseRgb(clean, noise, seed) : null), [clean, noise, seed]);
+
+  // --- denoising, latest request wins (the slider can move faster than the model runs)
+  const queue = useRef<{ busy: boolean; next: { clean: RgbImage; noisy: RgbImage } | null }>({ busy: false, next: null });
+  useEffect(() => {
+    if (!client || !clean || !noisy || status?.phase !== "ready") return;
+    const q = queue.current;
+    q.next = { clean, noisy };
+    if (q.busy) return;
+    q.busy = true;
+    setPending(true);
+    void (async () => {
+      while (q.next) {
+        const job = q.next;
+        q.next = null;
+        const client = clientRef.current;
+        if (!client) break;
+        try {
+          const input = rgbToFloatImage(job.noisy);
+          const out = await client.predict(DAE_MODEL, { data: input.data, shape: [1, input.height, input.width, 3] });
+          const denoised: RgbImage = { data: floatsToBytes(out.value.data), width: input.width, height: input.height };
+          setResult({ clean: job.clean, noisy: job.noisy, denoised, ms: out.ms, backend: out.backend });
+          const timings = (window.__denoise ??= {});
+          timings.firstDenoisedAt ??= performance.now();
+          timings.backend = out.backend;
+          (timings.inferenceMs ??= []).push(out.ms);
+          timings.modelSha256 = client.status.models[0]?.sha256;
+        } catch (error) {
+          if (client !== clientRef.current) continue; // the backend was switched meanwhile
+          setMessage({ kind: "error", text: `Denoising failed: ${error instanceof Error ? error.message : String(error)}` });
+        }
+      }
+      q.busy = false;
+      setPending(false);
+    })();
+  }, [client, clean, noisy, status?.phase, status?.backend]);
+
+  const metrics = useMemo(() => (result ? computeMetrics(result) : null), [result]);
+  const upToDate = result !== null && result.noisy === noisy && !pending;
+  const tiles = daeTileOptions(status?.models[0]?.config, tileSize);
+  const msPerPixel = result && result.backend !== "server" ? result.ms / (MODEL_INPUT_SIZE * MODEL_INPUT_SIZE) : null;
+
+  // --- drag and drop
+  const onDrop = (event: DragEvent) => {
+    event.preventDefault();
+    setDropTarget(false);
+    const file = event.dataTransfer.files[0];
+    if (file) void openPhoto(file, file.name);
+  };
+
+  return (
+    <div className="mt-6 grid gap-6">
+      <BackendBadge status={status} lastMs={result?.ms ?? null} choice={choice} onChoice={onChoice} />
+
+      <div role="alert" aria-live="assertive" data-testid="message" className={message?.kind === "error" ? "" : "sr-only"}>
+        {message && (
+          <div className="flex items-start justify-between gap-3 rounded-lg border border-red-300 bg-red-50 px-3 py-2 text-red-900 dark:border-red-800 dark:bg-red-950 dark:text-red-100">
+            <span>{message.text}</span>
+            <button type="button" onClick={() => setMessage(null)} className="shrink-0 underline" aria-label="Dismiss the message">
+              Dismiss
+            </button>
+          </div>
+        )}
+      </div>
+
+      <div className="grid items-start gap-6 lg:grid-cols-[minmax(0,2fr)_minmax(0,3fr)]">
+        <div className="grid gap-6">
+          <section aria-labelledby="photo-heading" className="rounded-xl border border-slate-300 p-4 dark:border-slate-700">
+            <h2 id="photo-heading" className="text-lg font-semibold">
+              1. Choose a photo
+            </h2>
+            <label
+              htmlFor={uploadId}
+              onDragOver={(e) => {
+                e.preventDefault();
+                setDropTarget(true);
+              }}
+              onDragLeave={() => setDropTarget(false)}
+              onDrop={onDrop}
+              className={`mt-3 flex cursor-pointer flex-col items-center justify-center rounded-lg border-2 border-dashed px-4 py-5 text-center focus-within:ring-2 focus-within:ring-blue-600 ${
+                dropTarget ? "border-blue-700 bg-blue-50 dark:bg-blue-950" : "border-slate-400 dark:border-slate-600"
+              }`}
+            >
+              <span className="font-medium text-blue-800 underline dark:text-blue-300">Upload a photo</span>
+              <span className="mt-1 text-sm text-slate-700 dark:text-slate-300">or drop it here, or paste it (Ctrl+V). JPEG, PNG, WebP or GIF, up to 25 megapixels.</span>
+              <input
+                id={uploadId}
+                type="file"
+                accept="image/*"
+                data-testid="upload"
+                className="sr-only"
+                onChange={(e) => {
+                  const file = e.target.files?.[0];
+                  if (file) void openPhoto(file, file.name);
+                  e.target.value = "";
+                }}
+              />
+            </label>
+            <fieldset className="mt-3">
+              <legend className="text-sm font-medium">Or pick a sample face</legend>
+              <div className="mt-2 grid grid-cols-6 gap-2">
+                {samples.map((s, i) => (
+                  <button
+                    key={s.src}
+                    type="button"
+                    onClick={() => void openSample(s)}
+                    aria-label={`Sample face ${i + 1}`}
+                    aria-pressed={photo?.name === s.src.split("/").pop()}
+                    className="overflow-hidden rounded-md border-2 border-transparent focus:outline-none focus-visible:ring-2 focus-visible:ring-blue-600 aria-pressed:border-blue-700"
+                  >
+                    {/* eslint-disable-next-line @next/next/no-img-element -- 64x64 PNGs, shown as they are */}
+                    <img src={s.src} alt={s.alt} width={64} height={64} className="block h-auto w-full [image-rendering:pixelated]" />
+                  </button>
+                ))}
+              </div>
+            </fieldset>
+            {photo && crop && (
+              <div className="mt-4">
+                <p className="mb-2 text-sm text-slate-700 dark:text-slate-300">
+                  <span className="font-medium text-slate-900 dark:text-slate-100">{photo.name}</span>, {photo.width}×{photo.height}. The square is
+                  resized to the model&apos;s {MODEL_INPUT_SIZE}×{MODEL_INPUT_SIZE} input.
+                </p>
+                <CropSelector key={photoId} photo={photo} crop={crop} onChange={setCrop} />
+              </div>
+            )}
+          </section>
+        </div>
+
+        <div className="grid gap-6">
+          <section aria-labelledby="noise-heading" className="rounded-xl border border-slate-300 p-4 dark:border-slate-700">
+            <h2 id="noise-heading" className="text-lg font-semibold">
+              2. Add noise
+            </h2>
+            <div className="mt-3 grid gap-3">
+              <div className="flex flex-wrap items-center gap-2">
+                <label htmlFor={kindId} className="w-16 text-sm font-medium">
+                  Kind
+                </label>
+                <select
+                  id={kindId}
+                  data-testid="noise-kind"
+                  value={kind}
+                  onChange={(e) => {
+                    const next = e.target.value as NoiseKind;
+                    setKind(next);
+                    setLevel(DEFAULT_LEVELS[next]);
+                  }}
+                  className="min-w-0 flex-1 rounded border border-slate-400 bg-white px-2 py-1.5 dark:border-slate-600 dark:bg-slate-950"
+                >
+                  {NOISE_KINDS.map((k) => (
+                    <option key={k} value={k}>
+                      {NOISE_LABELS[k]}
+                    </option>
+                  ))}
+                </select>
+              </div>
+              <div className="flex flex-wrap items-center gap-2">
+                <label htmlFor={levelId} className="w-16 text-sm font-medium">
+                  Level
+                </label>
+                <input
+                  id={levelId}
+                  type="range"
+                  data-testid="noise-level"
+                  min={0}
+                  max={kind === "gaussian" ? 0.5 : 0.9}
+                  step={0.01}
+                  value={kind === "none" ? 0 : level}
+                  disabled={kind === "none"}
+                  onChange={(e) => setLevel(Number(e.target.value))}
+                  aria-valuetext={`${level.toFixed(2)}, ${LEVEL_HELP[kind]}`}
+                  className="min-w-0 flex-1 accent-blue-700"
+                />
+                <output htmlFor={levelId} className="w-12 text-right font-mono tabular-nums">
+                  {(kind === "none" ? 0 : level).toFixed(2)}
+                </output>
+              </div>
+              <p className="text-sm text-slate-700 dark:text-slate-300">{kind === "none" ? "The photo goes to the model as it is." : `Level: ${LEVEL_HELP[kind]}.`}</p>
+              <div className="flex flex-wrap items-center gap-3">
+                <button type="button" className={SMALL_BUTTON} onClick={() => setSeed((s) => (s * 1103515245 + 12345) >>> 0 || 1)} disabled={kind === "none"}>
+                  New noise
+                </button>
+                <span className="text-sm text-slate-700 dark:text-slate-300">
+                  seed <span className="font-mono">{seed}</span>
+                </span>
+              </div>
+            </div>
+          </section>
+
+          <section aria-labelledby="result-heading" aria-busy={!upToDate} data-testid="results" className="rounded-xl border border-slate-300 p-4 dark:border-slate-700">
+            <h2 id="result-heading" className="text-lg font-semibold">
+              3. Denoised
+            </h2>
+            <div className="mt-3 grid grid-cols-3 gap-2 sm:gap-4">
+              {(
+                [
+                  ["Original", clean, "original"],
+                  ["Noisy", noisy, "noisy"],
+                  ["Denoised", result?.denoised ?? null, "denoised"],
+                ] as const
+              ).map(([label, image, testId]) => (
+                <figure key={label} className="m-0">
+                  <PixelCanvas image={image} label={`${label}, ${MODEL_INPUT_SIZE}×${MODEL_INPUT_SIZE}`} testId={testId} className="rounded-md" />
+                  <figcaption className="mt-1 text-center text-sm font-medium">{label}</figcaption>
+                </figure>
+              ))}
+            </div>
+            <div className="mt-4 grid items-start gap-6 sm:grid-cols-2">
+              <div>
+                <table className="w-full text-sm tabular-nums">
+                  <caption className="sr-only">Quality against the original</caption>
+                  <thead>
+                    <tr className="border-b border-slate-300 text-left dark:border-slate-700">
+                      <th scope="col" className="py-1 font-medium">
+                        vs the original
+                      </th>
+                      <th scope="col" className="py-1 pl-4 text-right font-medium">
+                        PSNR (dB)
+                      </th>
+                      <th scope="col" className="py-1 pl-4 text-right font-medium">
+                        SSIM
+                      </th>
+                    </tr>
+                  </thead>
+                  <tbody>
+                    <tr>
+                      <th scope="row" className="py-1 text-left font-normal">
+                        Noisy
+                      </th>
+                      <td className="py-1 pl-4 text-right" data-testid="psnr-noisy">
+                        {metrics ? formatDb(metrics.psnrNoisy) : "–"}
+                      </td>
+                      <td className="py-1 pl-4 text-right" data-testid="ssim-noisy">
+                        {metrics ? metrics.ssimNoisy.toFixed(3) : "–"}
+                      </td>
+                    </tr>
+                    <tr className="font-semibold">
+                      <th scope="row" className="py-1 text-left">
+                        Denoised
+                      </th>
+                      <td className="py-1 pl-4 text-right" data-testid="psnr-denoised">
+                        {metrics ? formatDb(metrics.psnrDenoised) : "–"}
+                      </td>
+                      <td className="py-1 pl-4 text-right" data-testid="ssim-denoised">
+                        {metrics ? metrics.ssimDenoised.toFixed(3) : "–"}
+                      </td>
+                    </tr>
+                  </tbody>
+                </table>
+                <button
+                  type="button"
+                  className={`${SMALL_BUTTON} mt-3`}
+                  disabled={!result}
+                  data-testid="download"
+                  onClick={() => result && downloadPng(result.denoised, `${(photo?.name ?? "face").replace(/\.[^.]*$/, "")}-denoised-64.png`)}
+                >
+                  Download the denoised face (PNG)
+                </button>
+              </div>
+              <Compare before={result?.noisy ?? null} after={result?.denoised ?? null} beforeLabel="Noisy" afterLabel="Denoised" />
+            </div>
+          </section>
+        </div>
+      </div>
+
+      {photo && <FullResPanel key={photoId} photo={photo} noise={noise} seed={seed} client={client} status={status} tiles={tiles} msPerPixel={msPerPixel} />}
+    </div>
+  );
+}

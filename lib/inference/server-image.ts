@@ -1,0 +1,116 @@
+import sharp, { type Metadata, type OutputInfo, type Sharp } from "sharp";
+import { MAX_PIXELS, MAX_UPLOAD_BYTES, MODEL_INPUT_SIZE, tooManyBytesMessage, tooManyPixelsMessage } from "./limits";
+import type { RgbImage } from "./pixels";
+
+/**
+ * Decoding uploads on the server with sharp (Node only): sniff, refuse what is too big before decoding it, undo
+ * EXIF rotation, flatten transparency onto white (as the page does), then crop and resize like the page.
+ */
+
+/** An error with the HTTP status the route answers with. */
+export class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export const ACCEPTED_FORMATS = ["jpeg", "png", "webp", "gif"] as const;
+
+export interface Crop {
+  x: number;
+  y: number;
+  size: number;
+}
+
+export interface UploadInfo {
+  format: string;
+  /** Size as displayed, after EXIF rotation. */
+  width: number;
+  height: number;
+}
+
+/** Reads the header only: format and displayed size, or the HTTP error to answer with. */
+export async function inspectUpload(bytes: Uint8Array): Promise<UploadInfo> {
+  if (bytes.length === 0) throw new HttpError(400, "The image is empty (0 bytes).");
+  if (bytes.length > MAX_UPLOAD_BYTES) throw new HttpError(413, tooManyBytesMessage(bytes.length));
+  let meta: Metadata;
+  try {
+    meta = await sharp(bytes, { limitInputPixels: false }).metadata();
+  } catch {
+    throw new HttpError(415, "This is not an image we can read: send a JPEG, PNG, WebP or GIF.");
+  }
+  if (!meta.format || !(ACCEPTED_FORMATS as readonly string[]).includes(meta.format)) {
+    throw new HttpError(415, `${String(meta.format ?? "this format").toUpperCase()} images are not supported: send a JPEG, PNG, WebP or GIF.`);
+  }
+  const storedWidth = meta.width ?? 0;
+  const storedHeight = meta.pageHeight ?? meta.height ?? 0;
+  if (!storedWidth || !storedHeight) throw new HttpError(422, "The image has no size: it may be damaged.");
+  const rotated = (meta.orientation ?? 1) >= 5;
+  const [width, height] = rotated ? [storedHeight, storedWidth] : [storedWidth, storedHeight];
+  if (width * height > MAX_PIXELS) throw new HttpError(413, tooManyPixelsMessage(width, height));
+  return { format: meta.format, width, height };
+}
+
+/** The page's default crop: the largest centred square. */
+export function centredSquare(width: number, height: number): Crop {
+  const size = Math.min(width, height);
+  return { x: Math.floor((width - size) / 2), y: Math.floor((height - size) / 2), size };
+}
+
+function pipeline(bytes: Uint8Array): Sharp {
+  return sharp(bytes, { limitInputPixels: MAX_PIXELS, failOn: "error", pages: 1 })
+    .rotate()
+    .flatten({ background: { r: 255, g: 255, b: 255 } })
+    .toColourspace("srgb");
+}
+
+async function toRgb(image: Sharp): Promise<RgbImage> {
+  let result: { data: Buffer; info: OutputInfo };
+  try {
+    result = await image.removeAlpha().raw().toBuffer({ resolveWithObject: true });
+  } catch (error) {
+    throw new HttpError(422, `The image could not be decoded: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  const { data, info } = result;
+  if (info.channels !== 3) throw new HttpError(422, `Unexpected ${info.channels}-channel image after decoding.`);
+  return { data: new Uint8ClampedArray(data.buffer, data.byteOffset, data.byteLength), width: info.width, height: info.height };
+}
+
+function checkCrop(crop: Crop, info: UploadInfo): Crop {
+  const { x, y, size } = crop;
+  if (size < 1 || x < 0 || y < 0 || x + size > info.width || y + size > info.height) {
+    throw new HttpError(400, `The crop ${x},${y},${size} does not fit inside the ${info.width}x${info.height} image.`);
+  }
+  return crop;
+}
+
+/** The model's input: a square crop (centred by default) resized to 64x64, as on the page. */
+export async function decodeCrop(bytes: Uint8Array, info: UploadInfo, crop?: Crop): Promise<RgbImage> {
+  const { x, y, size } = checkCrop(crop ?? centredSquare(info.width, info.height), info);
+  return toRgb(
+    pipeline(bytes)
+      .extract({ left: x, top: y, width: size, height: size })
+      .resize(MODEL_INPUT_SIZE, MODEL_INPUT_SIZE, { fit: "fill", kernel: "lanczos3" }),
+  );
+}
+
+/** The whole image (or a crop of it) at its own resolution. */
+export async function decodeFull(bytes: Uint8Array, info: UploadInfo, crop?: Crop): Promise<RgbImage> {
+  let image = pipeline(bytes);
+  if (crop) {
+    const { x, y, size } = checkCrop(crop, info);
+    image = image.extract({ left: x, top: y, width: size, height: size });
+  }
+  return toRgb(image);
+}
+
+export async function encodePng(image: RgbImage): Promise<Buffer> {
+  return sharp(Buffer.from(image.data.buffer, image.data.byteOffset, image.data.byteLength), {
+    raw: { width: image.width, height: image.height, channels: 3 },
+  })
+    .png({ compressionLevel: 6 })
+    .toBuffer();
+}

@@ -1,0 +1,117 @@
+import * as tf from "@tensorflow/tfjs-core";
+import { loadLayersModel, type LayersModel } from "@tensorflow/tfjs-layers";
+import { type Manifest, type ModelEntry, parseManifest } from "../manifest";
+import { getModelStorage } from "../storage";
+import { ModelIntegrityError, modelArtifacts } from "./model-source";
+
+/**
+ * Server-side models (Node only), read from the model storage (lib/storage: the repository's models/ folder, or
+ * the configured Blob store) with every file checked against its sha256 in the manifest. tfjs runs on its WASM
+ * backend (single-threaded; CPU if WASM cannot start), one instance of each model per process, reloaded when the
+ * manifest names new files. Inference runs one request at a time, which bounds memory whatever the traffic.
+ */
+
+export const MANIFEST_KEY = "manifest.json";
+
+export async function readManifestFile(): Promise<Manifest> {
+  const object = await getModelStorage().get(MANIFEST_KEY);
+  if (!object) throw new Error(`there is no ${MANIFEST_KEY} in ${getModelStorage().describe()}`);
+  return parseManifest(JSON.parse(new TextDecoder().decode(object.bytes)));
+}
+
+interface ServerState {
+  backend: Promise<string> | null;
+  models: Map<string, { key: string; model: Promise<LayersModel> }>;
+  queue: Promise<unknown>;
+}
+
+const globalState = globalThis as unknown as { __autoencoderServerModels?: ServerState };
+const state: ServerState = (globalState.__autoencoderServerModels ??= { backend: null, models: new Map(), queue: Promise.resolve() });
+
+async function startBackend(): Promise<string> {
+  try {
+    await import("@tensorflow/tfjs-backend-wasm");
+    tf.env().set("WASM_HAS_MULTITHREAD_SUPPORT", false);
+    if (await tf.setBackend("wasm")) {
+      await tf.ready();
+      return "wasm";
+    }
+  } catch {
+    // fall through to the CPU backend
+  }
+  await import("@tensorflow/tfjs-backend-cpu");
+  await tf.setBackend("cpu");
+  await tf.ready();
+  return "cpu";
+}
+
+/** The tfjs backend the server runs on ("wasm", or "cpu" where WASM could not start). */
+export function serverBackend(): Promise<string> {
+  state.backend ??= startBackend().catch((error) => {
+    state.backend = null;
+    throw error;
+  });
+  return state.backend;
+}
+
+async function verifiedLoad(manifest: Manifest, name: string): Promise<LayersModel> {
+  const storage = getModelStorage();
+  const { artifacts } = await modelArtifacts(manifest, name, async (file) => {
+    const object = await storage.get(file.path);
+    if (!object) throw new ModelIntegrityError(`${file.path} is missing from ${storage.describe()}`);
+    if (object.sha256 !== file.sha256) throw new ModelIntegrityError(`${file.path} does not match its sha256 in the manifest (a model being replaced?)`);
+    return object.bytes;
+  });
+  return loadLayersModel({ load: async () => artifacts });
+}
+
+export interface ServerModel {
+  model: LayersModel;
+  entry: ModelEntry;
+  backend: string;
+}
+
+/** The named model, loaded once per process (and again after the manifest changes). */
+export async function getServerModel(name: string): Promise<ServerModel> {
+  const backend = await serverBackend();
+  for (let attempt = 0; ; attempt++) {
+    const manifest = await readManifestFile();
+    const entry = manifest.models[name];
+    if (!entry || entry.format !== "layers-model") throw new Error(`the model manifest has no model "${name}"`);
+    const key = entry.files.map((f) => f.sha256).join(",");
+    let cached = state.models.get(name);
+    if (!cached || cached.key !== key) {
+      const previous = cached;
+      cached = { key, model: verifiedLoad(manifest, name) };
+      state.models.set(name, cached);
+      previous?.model.then((m) => m.dispose()).catch(() => {});
+    }
+    try {
+      return { model: await cached.model, entry, backend };
+    } catch (error) {
+      if (state.models.get(name) === cached) state.models.delete(name);
+      if (!(error instanceof ModelIntegrityError) || attempt >= 2) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+    }
+  }
+}
+
+/** Runs `task` after every earlier one has finished: one inference at a time per process. */
+export function serialized<T>(task: () => Promise<T>): Promise<T> {
+  const run = state.queue.then(task, task);
+  state.queue = run.catch(() => {});
+  return run;
+}
+
+/** Runs a model on one float input and returns its (first) output's values. */
+export async function predictFloats(model: LayersModel, data: Float32Array, shape: number[]): Promise<Float32Array> {
+  const output = tf.tidy(() => {
+    const result = model.predict(tf.tensor(data, shape, "float32"));
+    return Array.isArray(result) ? result[0] : result;
+  });
+  try {
+    return (await output.data()) as Float32Array;
+  } finally {
+    output.dispose();
+  }
+}

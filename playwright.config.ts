@@ -1,0 +1,77 @@
+import { execFileSync } from "node:child_process";
+import { defineConfig, type PlaywrightTestConfig } from "@playwright/test";
+
+/**
+ * End-to-end tests of the production build (`next build` first; `npm test` does it when .next is missing) in
+ * Debian's Chromium (`apt-get install chromium`; Playwright's own browser download is not used).
+ *
+ * One project per rung of the backend chain, each with the browser flags that switch the rungs above it off:
+ *   webgpu  --enable-unsafe-webgpu (WebGPU on SwiftShader: correct, slow)
+ *   webgl   no flags: WebGPU finds no adapter without --enable-unsafe-webgpu; WebGL runs on SwiftShader
+ *   wasm    --use-gl=disabled: no WebGL anywhere (--disable-webgl leaves it on in workers' OffscreenCanvas)
+ *   cpu     also --js-flags=--jitless: V8 without a JIT has no WebAssembly (--noexpose_wasm no longer hides it)
+ *   server  the same flags and ?backends=webgpu,webgl,wasm,server: plain-JS CPU cannot be switched off by a
+ *           browser flag, so the URL leaves it out of the chain, and everything before the server fails.
+ */
+
+/** A free port, chosen once: the config is evaluated again in each worker process, which inherits E2E_PORT. */
+function port(): string {
+  if (!process.env.E2E_PORT) {
+    process.env.E2E_PORT = execFileSync(process.execPath, [
+      "-e",
+      "const s = require('net').createServer(); s.listen(0, '127.0.0.1', () => { console.log(s.address().port); s.close(); });",
+    ])
+      .toString()
+      .trim();
+  }
+  return process.env.E2E_PORT;
+}
+
+const baseURL = `http://127.0.0.1:${port()}`;
+export const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+const BASE_ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"];
+
+export interface BackendProjectMetadata {
+  /** The backend the page must end up on. */
+  backend: "webgpu" | "webgl" | "wasm" | "cpu" | "server";
+  /** Query string for the page. */
+  query: string;
+}
+
+function project(name: BackendProjectMetadata["backend"], args: string[], query = "", testMatch: string[] = ["backends.spec.ts"]) {
+  return {
+    name,
+    testMatch,
+    metadata: { backend: name, query } satisfies BackendProjectMetadata,
+    use: { launchOptions: { executablePath: CHROMIUM, args: [...BASE_ARGS, ...args] } },
+  } satisfies NonNullable<PlaywrightTestConfig["projects"]>[number];
+}
+
+export default defineConfig({
+  testDir: "tests/e2e",
+  outputDir: "test-results/e2e",
+  timeout: 180_000,
+  expect: { timeout: 60_000 },
+  // Two CPU cores, and SwiftShader is busy enough with one page.
+  workers: 1,
+  fullyParallel: false,
+  retries: 0,
+  reporter: [["list"], ["json", { outputFile: "test-results/playwright.json" }]],
+  use: { baseURL, viewport: { width: 1280, height: 900 }, screenshot: "only-on-failure", trace: "retain-on-failure" },
+  webServer: {
+    command: `npx next start -H 127.0.0.1 -p ${port()}`,
+    url: `${baseURL}/denoise`,
+    reuseExistingServer: false,
+    timeout: 120_000,
+    env: { NEXT_TELEMETRY_DISABLED: "1" },
+    stdout: "ignore",
+    stderr: "pipe",
+  },
+  projects: [
+    project("webgl", [], "", ["backends.spec.ts", "denoise.spec.ts"]),
+    project("webgpu", ["--enable-unsafe-webgpu"]),
+    project("wasm", ["--use-gl=disabled"]),
+    project("cpu", ["--use-gl=disabled", "--js-flags=--jitless"]),
+    project("server", ["--use-gl=disabled", "--js-flags=--jitless"], "?backends=webgpu,webgl,wasm,server"),
+  ],
+});
