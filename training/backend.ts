@@ -10,6 +10,7 @@ import { createRequire } from "node:module";
 import { pathToFileURL } from "node:url";
 import * as tf from "@tensorflow/tfjs";
 import { registerWasmTrainingKernels } from "./kernels/wasm-overrides";
+import { registerWebGpuTrainingKernels } from "./kernels/webgpu-overrides";
 
 export type BackendName = "tensorflow" | "webgpu" | "wasm" | "cpu";
 
@@ -154,8 +155,9 @@ async function initWebGpu(requested: boolean): Promise<string> {
   Object.assign(globalThis, globals);
   exposeAsNavigatorGpu(gpu);
   await import("@tensorflow/tfjs-backend-webgpu");
+  registerWebGpuTrainingKernels();
   await setBackendOrThrow("webgpu");
-  return `webgpu (${describeAdapter(await adapterDetails(adapter))})`;
+  return `webgpu (${describeAdapter(await adapterDetails(adapter))}, with a matmul Conv2DBackpropFilter)`;
 }
 
 /** Adapter info: the `info` attribute in current WebGPU, `requestAdapterInfo()` in older implementations. */

@@ -67,6 +67,18 @@ describe("npm run train", () => {
     expectFilesMatchManifest();
   });
 
+  it("smoke-trains the plain face autoencoder and the 2-D autoencoder, and exports both", async () => {
+    const aeFaces = await train(["ae-faces", "--epochs", "1", "--data", faces, "--test-data", faces, "--batch-size", "6", "--checkpoint-dir", path.join(work, "ckpt-ae-faces")]);
+    expect(aeFaces.status, aeFaces.stderr).toBe(0);
+    const ae2d = await train(["ae2d", "--epochs", "1", "--limit", "300", "--checkpoint-dir", path.join(work, "ckpt-ae2d")]);
+    expect(ae2d.status, ae2d.stderr).toBe(0);
+    const models = manifest().models;
+    expect(models["ae-faces"].training.examplesSeen).toBe(12);
+    expect(models["ae2d-encoder"].outputs).toEqual([{ name: "code", shape: [null, 2] }]);
+    expect(models["ae2d-encoder"].training.metrics.test_squared_error).toBeGreaterThan(0);
+    expectFilesMatchManifest();
+  });
+
   it("fits 2-D PCA in closed form with unit-length, orthogonal axes", async () => {
     const run = await train(["pca2d", "--limit", "2000"]);
     expect(run.status, run.stderr).toBe(0);
