@@ -42,7 +42,7 @@ function installChromium() {
   if (CHROMIUM !== "/usr/bin/chromium" || process.getuid?.() !== 0 || !existsSync("/usr/bin/apt-get")) return false;
   console.log("e2e: installing Debian's Chromium (apt-get install -y chromium)");
   const apt = (args) => spawnSync("apt-get", args, { stdio: "inherit" }).status === 0;
-  return apt(["update"]) && apt(["install", "-y", "--no-install-recommends", "chromium"]) && existsSync(CHROMIUM);
+  return apt(["update"]) && apt(["install", "-y", "chromium"]) && existsSync(CHROMIUM);
 }
 
 const mode = process.env.E2E ?? (process.argv.length > 2 ? "0" : "1");
