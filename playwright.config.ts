@@ -12,6 +12,8 @@ import { defineConfig, type PlaywrightTestConfig } from "@playwright/test";
  *   cpu     also --js-flags=--jitless: V8 without a JIT has no WebAssembly (--noexpose_wasm no longer hides it)
  *   server  the same flags and ?backends=webgpu,webgl,wasm,server: plain-JS CPU cannot be switched off by a
  *           browser flag, so the URL leaves it out of the chain, and everything before the server fails.
+ * Every project runs backends.spec.ts and latent.spec.ts (whose full spec runs on webgl and wasm, and a hover
+ * latency check everywhere); webgl also runs the denoising page's tests.
  */
 
 /** A free port, chosen once: the config is evaluated again in each worker process, which inherits E2E_PORT. */
@@ -38,7 +40,7 @@ export interface BackendProjectMetadata {
   query: string;
 }
 
-function project(name: BackendProjectMetadata["backend"], args: string[], query = "", testMatch: string[] = ["backends.spec.ts"]) {
+function project(name: BackendProjectMetadata["backend"], args: string[], query = "", testMatch: string[] = ["backends.spec.ts", "latent.spec.ts"]) {
   return {
     name,
     testMatch,
@@ -68,7 +70,7 @@ export default defineConfig({
     stderr: "pipe",
   },
   projects: [
-    project("webgl", [], "", ["backends.spec.ts", "denoise.spec.ts"]),
+    project("webgl", [], "", ["backends.spec.ts", "denoise.spec.ts", "latent.spec.ts"]),
     project("webgpu", ["--enable-unsafe-webgpu"]),
     project("wasm", ["--use-gl=disabled"]),
     project("cpu", ["--use-gl=disabled", "--js-flags=--jitless"]),

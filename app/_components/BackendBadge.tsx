@@ -22,7 +22,8 @@ export function BackendBadge({
   const selectId = useId();
   const phase = status?.phase ?? "loading";
   const backend = status?.backend ?? null;
-  const model = status?.models[0];
+  // Every model the page loaded (the latent page runs the VAE's encoder and decoder).
+  const modelBytes = status?.models.length ? status.models.reduce((sum, m) => sum + m.bytes, 0) : null;
   const failed = status?.attempts.filter((a) => !a.ok) ?? [];
   return (
     <div className="rounded-lg border border-slate-300 bg-slate-50 px-3 py-2 text-sm dark:border-slate-700 dark:bg-slate-900">
@@ -44,7 +45,7 @@ export function BackendBadge({
           inference <span data-testid="inference-ms">{lastMs === null ? "–" : `${lastMs < 10 ? lastMs.toFixed(1) : Math.round(lastMs)} ms`}</span>
         </span>
         <span className="text-slate-700 dark:text-slate-300">
-          model <span data-testid="model-size">{model ? formatBytes(model.bytes) : "–"}</span>
+          {(status?.models.length ?? 0) > 1 ? "models" : "model"} <span data-testid="model-size">{modelBytes === null ? "–" : formatBytes(modelBytes)}</span>
           {backend === "server" ? " (stays on the server)" : ""}
         </span>
         <span className="ml-auto flex items-center gap-1.5">

@@ -2,7 +2,7 @@
 
 import { type DragEvent, useCallback, useEffect, useId, useMemo, useRef, useState } from "react";
 import { floatsToBytes } from "@/lib/image";
-import { ALL_BACKENDS, type BackendName, parseBackendList } from "@/lib/inference/backends";
+import type { BackendName } from "@/lib/inference/backends";
 import type { InferenceOptions } from "@/lib/inference/client";
 import { DAE_MODEL, daeTileOptions } from "@/lib/inference/dae";
 import { MODEL_INPUT_SIZE } from "@/lib/inference/limits";
@@ -11,7 +11,8 @@ import { DEFAULT_TILE } from "@/lib/inference/tiling";
 import { useInference } from "@/lib/inference/use-inference";
 import { psnr, ssim } from "@/lib/metrics";
 import { NOISE_KINDS, type NoiseKind } from "@/lib/noise";
-import { type BackendChoice, BackendBadge } from "./BackendBadge";
+import { BackendBadge } from "@/app/_components/BackendBadge";
+import { useBackendChain } from "@/app/_components/use-backend-chain";
 import { Compare } from "./Compare";
 import { CropSelector, SMALL_BUTTON } from "./CropSelector";
 import { downloadPng, formatDb } from "./format";
@@ -79,28 +80,22 @@ export function DenoiseApp({ modelsBase, samples }: { modelsBase: string; sample
   const [result, setResult] = useState<Result | null>(null);
   const [pending, setPending] = useState(false);
   const [message, setMessage] = useState<{ kind: "error" | "info"; text: string } | null>(null);
-  const [urlBackends, setUrlBackends] = useState<BackendName[] | null | undefined>(undefined);
-  const [choice, setChoice] = useState<BackendChoice>("auto");
   const [dropTarget, setDropTarget] = useState(false);
   const [tileSize, setTileSize] = useState(DEFAULT_TILE);
   const uploadId = useId();
   const kindId = useId();
   const levelId = useId();
 
-  // The backend chain: the by-hand choice, else ?backends= from the URL, else all of them.
+  const { chain, choice, onChoice } = useBackendChain();
+  // ?tile=N: the whole-photo tile size (tests use small tiles on small photos).
   useEffect(() => {
-    const params = new URLSearchParams(window.location.search);
-    const list = parseBackendList(params.get("backends"));
-    // Reading the URL has to wait for the browser; one extra render on load.
+    const tile = Number(new URLSearchParams(window.location.search).get("tile"));
+    // Reading the URL has to wait for the browser.
     // eslint-disable-next-line react-hooks/set-state-in-effect
-    setUrlBackends(list);
-    if (list?.length === 1) setChoice(list[0]);
-    // ?tile=N: the whole-photo tile size (tests use small tiles on small photos).
-    const tile = Number(params.get("tile"));
     if (Number.isInteger(tile) && tile >= 16 && tile <= 1024) setTileSize(tile);
   }, []);
 
-  const backendsKey: string | null = urlBackends === undefined ? null : choice === "auto" ? (urlBackends ?? ALL_BACKENDS).join(",") : choice;
+  const backendsKey: string | null = chain ? chain.join(",") : null;
   const options: InferenceOptions | null = useMemo(
     () =>
       backendsKey === null
@@ -119,15 +114,6 @@ export function DenoiseApp({ modelsBase, samples }: { modelsBase: string; sample
   useEffect(() => {
     clientRef.current = client;
   }, [client]);
-
-  const onChoice = (next: BackendChoice) => {
-    setChoice(next);
-    const url = new URL(window.location.href);
-    if (next === "auto") url.searchParams.delete("backends");
-    else url.searchParams.set("backends", next);
-    window.history.replaceState(null, "", url);
-    if (next === "auto") setUrlBackends(null);
-  };
 
   // --- the photo
   const openPhoto = useCallback(async (file: Blob, name: string) => {

@@ -17,7 +17,8 @@ export interface RgbaLikeImage {
 
 /** How a page runs a model on the server: the end of the chain. */
 export interface ServerRunner {
-  predict(model: string, input: TensorData): Promise<TensorData>;
+  /** One output, or every output of a model that has several (in the model's order). */
+  predict(model: string, input: TensorData): Promise<TensorData | TensorData[]>;
   tiled?(model: string, image: RgbaLikeImage, signal: AbortSignal): Promise<RgbaLikeImage>;
   /** Model sizes and versions for the badge, where the worker could not fetch them. */
   describe?(): Promise<ModelInfo[]>;
@@ -221,7 +222,14 @@ export class InferenceClient {
     }
   }
 
+  /** Runs a model on one input; its first output (see predictAll for models with several). */
   async predict(model: string, input: TensorData): Promise<RunResult<TensorData>> {
+    const result = await this.predictAll(model, input);
+    return { ...result, value: result.value[0] };
+  }
+
+  /** Runs a model on one input and returns every output, in the model's order, each with its shape. */
+  async predictAll(model: string, input: TensorData): Promise<RunResult<TensorData[]>> {
     return this.withFallback(
       async () => {
         const data = input.data.slice();
@@ -229,12 +237,12 @@ export class InferenceClient {
           { type: "predict", id: 0, model, input: { data, shape: input.shape } },
           [data.buffer],
         );
-        return { value: reply.output, ms: reply.ms, backend: this.statusValue.backend! };
+        return { value: reply.outputs, ms: reply.ms, backend: this.statusValue.backend! };
       },
       async () => {
         const t0 = performance.now();
         const value = await this.options.server!.predict(model, input);
-        return { value, ms: performance.now() - t0, backend: "server" };
+        return { value: Array.isArray(value) ? value : [value], ms: performance.now() - t0, backend: "server" };
       },
     );
   }

@@ -29,7 +29,8 @@ export function modelBytes(entry: ModelEntry): number {
   return entry.files.reduce((sum, f) => sum + f.bytes, 0);
 }
 
-async function fetchVerified(base: string, file: FileEntry): Promise<ArrayBuffer> {
+/** Fetches one file the manifest lists (a model file or an artifact such as precomputed codes), checked against its sha256. */
+export async function fetchVerified(base: string, file: FileEntry): Promise<ArrayBuffer> {
   const response = await fetch(fileUrl(base, file));
   if (!response.ok) throw new ModelIntegrityError(`${file.path}: HTTP ${response.status}`);
   const data = await response.arrayBuffer();

@@ -56,7 +56,8 @@ export type WorkerReply =
       warmupMs: number;
       error?: string;
     }
-  | { type: "result"; id: number; output: TensorData; ms: number }
+  /** Every output of the model, in order (one for most models; the VAE encoder has z_mean and z_log_var). */
+  | { type: "result"; id: number; outputs: TensorData[]; ms: number }
   | { type: "tiled-result"; id: number; image: { data: Uint8ClampedArray; width: number; height: number; channels: number }; ms: number }
   | { type: "progress"; id: number; done: number; total: number }
   | { type: "error"; id: number; message: string; cancelled?: boolean };

@@ -2,7 +2,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import { loadLayersModel, type LayersModel } from "@tensorflow/tfjs-layers";
 import { type BackendAttempt, type ClientBackend, errorMessage, initBackend } from "./backends";
 import { fetchModels, modelBytes, type LoadedArtifacts } from "./model-source";
-import type { ModelInfo, WorkerReply, WorkerRequest } from "./protocol";
+import type { ModelInfo, TensorData, WorkerReply, WorkerRequest } from "./protocol";
 import { runTiled } from "./tiling";
 
 /**
@@ -16,16 +16,21 @@ interface WorkerScope {
   addEventListener(type: "message", listener: (event: MessageEvent<WorkerRequest>) => void): void;
 }
 
-async function predictOnce(model: LayersModel, data: Float32Array, shape: number[]): Promise<Float32Array> {
-  const output = tf.tidy(() => {
+/** Runs the model and reads back every output (in the model's order), with its shape. */
+async function predictAll(model: LayersModel, data: Float32Array, shape: number[]): Promise<TensorData[]> {
+  const outputs = tf.tidy(() => {
     const result = model.predict(tf.tensor(data, shape, "float32"));
-    return Array.isArray(result) ? result[0] : result;
+    return Array.isArray(result) ? result : [result];
   });
   try {
-    return (await output.data()) as Float32Array;
+    return await Promise.all(outputs.map(async (t) => ({ data: (await t.data()) as Float32Array, shape: t.shape.slice() })));
   } finally {
-    output.dispose();
+    for (const t of outputs) t.dispose();
   }
+}
+
+async function predictOnce(model: LayersModel, data: Float32Array, shape: number[]): Promise<Float32Array> {
+  return (await predictAll(model, data, shape))[0].data;
 }
 
 function hasNaN(values: Float32Array): boolean {
@@ -51,8 +56,8 @@ export function startInferenceWorker(scope: WorkerScope): void {
       if (shape) {
         const size = shape.reduce((a, b) => a * b, 1);
         // A mid-grey input: any NaN or Inf in the output means the backend computes this model wrongly.
-        const output = await predictOnce(model, new Float32Array(size).fill(0.5), shape);
-        if (hasNaN(output)) throw new Error(`${name} gives NaN on ${backend}`);
+        const outputs = await predictAll(model, new Float32Array(size).fill(0.5), shape);
+        if (outputs.some((o) => hasNaN(o.data))) throw new Error(`${name} gives NaN on ${backend}`);
       }
     }
   }
@@ -98,10 +103,10 @@ export function startInferenceWorker(scope: WorkerScope): void {
         const model = models.get(request.model);
         if (!model) throw new Error(`model "${request.model}" is not loaded`);
         const t0 = performance.now();
-        const data = await predictOnce(model, request.input.data, request.input.shape);
+        const outputs = await predictAll(model, request.input.data, request.input.shape);
         const ms = performance.now() - t0;
-        if (hasNaN(data)) throw new Error(`${request.model} returned NaN`);
-        return reply({ type: "result", id: request.id, output: { data, shape: request.input.shape }, ms }, [data.buffer]);
+        if (outputs.some((o) => hasNaN(o.data))) throw new Error(`${request.model} returned NaN`);
+        return reply({ type: "result", id: request.id, outputs, ms }, outputs.map((o) => o.data.buffer as ArrayBuffer));
       }
       case "tiled": {
         const model = models.get(request.model);

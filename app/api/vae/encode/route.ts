@@ -1,0 +1,51 @@
+import { z } from "zod";
+import { DIGIT_PIXELS } from "@/lib/latent";
+import { HttpError } from "@/lib/inference/server-image";
+import { contentType, digitFromImage, encodeDigit, jsonError, readJsonBody } from "@/lib/inference/server-vae";
+
+/**
+ * POST /api/vae/encode: one digit -> `{ mean: [x, y], logVar: [a, b] }` from the VAE encoder. The digit is either
+ * JSON `{ "pixels": [784 values in [0, 1]] }` (28x28, row by row, white ink on black as in MNIST) or an image body
+ * (image/png, image/jpeg, image/webp, image/gif; resized to 28x28 in grayscale).
+ * Errors are JSON `{ error }`: 400 (bad JSON or pixels), 413 (too big), 415 (another content type, or a file that
+ * is not an image), 422 (an image that cannot be decoded).
+ */
+
+export const runtime = "nodejs";
+export const dynamic = "force-dynamic";
+
+const bodySchema = z.object({ pixels: z.array(z.number().finite().min(0).max(1)).length(DIGIT_PIXELS, `pixels must hold ${DIGIT_PIXELS} values (28x28)`) });
+const MAX_JSON_BYTES = 64 * 1024;
+const MAX_IMAGE_BYTES = 2 * 1024 * 1024;
+const IMAGE_TYPES = ["image/png", "image/jpeg", "image/webp", "image/gif"];
+
+export async function POST(request: Request): Promise<Response> {
+  try {
+    const type = contentType(request);
+    let pixels: Float32Array;
+    if (type === "application/json") {
+      const parsed = bodySchema.safeParse(await readJsonBody(request, MAX_JSON_BYTES));
+      if (!parsed.success) {
+        return jsonError(400, [...new Set(parsed.error.issues.map((i) => `${i.path.join(".") || "body"}: ${i.message}`))].slice(0, 5).join("; "));
+      }
+      pixels = Float32Array.from(parsed.data.pixels);
+    } else if (IMAGE_TYPES.includes(type)) {
+      const declared = Number(request.headers.get("content-length") ?? "0");
+      if (declared > MAX_IMAGE_BYTES) throw new HttpError(413, `The image is ${declared} bytes; the limit is ${MAX_IMAGE_BYTES}.`);
+      const bytes = new Uint8Array(await request.arrayBuffer());
+      if (bytes.length > MAX_IMAGE_BYTES) throw new HttpError(413, `The image is ${bytes.length} bytes; the limit is ${MAX_IMAGE_BYTES}.`);
+      pixels = await digitFromImage(bytes);
+    } else {
+      throw new HttpError(415, 'Send JSON { "pixels": [784 values] } or a PNG/JPEG image of the digit.');
+    }
+    const { value, backend, ms, sha256 } = await encodeDigit(pixels);
+    return Response.json(
+      { ...value, backend, inferenceMs: Math.round(ms * 10) / 10 },
+      { headers: { "Cache-Control": "no-store", "X-Backend": backend, "X-Model-Sha256": sha256 } },
+    );
+  } catch (error) {
+    if (error instanceof HttpError) return jsonError(error.status, error.message);
+    console.error("POST /api/vae/encode:", error);
+    return jsonError(500, `Encoding failed: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}

@@ -1,0 +1,49 @@
+import { readFile } from "node:fs/promises";
+import path from "node:path";
+import type { Metadata } from "next";
+import Link from "next/link";
+import { z } from "zod";
+import { type Knn5, LatentApp } from "./LatentApp";
+
+export const metadata: Metadata = {
+  title: "The MNIST latent plane · Autoencoders in your browser",
+  description: "The 2-D codes of the MNIST test digits from a VAE, a deep autoencoder and PCA, with the VAE decoding live where the pointer goes.",
+};
+
+const evaluationSchema = z.object({
+  mnist: z.object({ knn5: z.object({ vae: z.number(), ae2d: z.number(), pca2d: z.number() }).partial() }),
+});
+
+/** The 5-NN accuracies from models/evaluation.json (npm run evaluate), read when the page is built; null without it. */
+async function readKnn5(): Promise<Knn5 | null> {
+  try {
+    const json: unknown = JSON.parse(await readFile(path.join(process.cwd(), "models", "evaluation.json"), "utf8"));
+    return evaluationSchema.parse(json).mnist.knn5;
+  } catch {
+    return null;
+  }
+}
+
+export default async function LatentPage() {
+  const knn5 = await readKnn5();
+  return (
+    <main className="mx-auto max-w-6xl px-4 py-8 sm:px-6">
+      <nav aria-label="Breadcrumb" className="text-sm">
+        <Link href="/" className="text-blue-800 underline hover:no-underline dark:text-blue-300">
+          Autoencoders in your browser
+        </Link>
+      </nav>
+      <h1 className="mt-2 text-3xl font-bold tracking-tight">The MNIST latent plane</h1>
+      <p className="mt-3 max-w-3xl text-slate-700 dark:text-slate-300">
+        A variational autoencoder (Kingma &amp; Welling, 2014) squeezes each 28×28 MNIST digit into two numbers. Here are the 10,000 test digits in
+        that plane, beside the deterministic autoencoder and PCA of Hinton &amp; Salakhutdinov (2006); the VAE&apos;s decoder runs on your device
+        (WebGPU, WebGL, WebAssembly or plain JavaScript) and turns any point of the plane back into a digit as you move over it.
+      </p>
+      <LatentApp modelsBase="/api/models" knn5={knn5} />
+      <footer className="mt-10 border-t border-slate-300 pt-4 text-sm text-slate-700 dark:border-slate-700 dark:text-slate-300">
+        MNIST: Y. LeCun, C. Cortes &amp; C. J. C. Burges. D. P. Kingma &amp; M. Welling, <i>Auto-Encoding Variational Bayes</i>, ICLR 2014; G. E.
+        Hinton &amp; R. R. Salakhutdinov, <i>Reducing the Dimensionality of Data with Neural Networks</i>, Science 313 (2006).
+      </footer>
+    </main>
+  );
+}

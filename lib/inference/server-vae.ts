@@ -1,0 +1,106 @@
+import sharp from "sharp";
+import * as tf from "@tensorflow/tfjs-core";
+import { DIGIT_PIXELS, DIGIT_SIDE, VAE_DECODER, VAE_ENCODER } from "../latent";
+import { HttpError, inspectUpload } from "./server-image";
+import { getServerModel, serialized } from "./server-model";
+
+/**
+ * The VAE on the server (Node only), for POST /api/vae/decode and /api/vae/encode: the same model storage, sha256
+ * checks, WASM backend and one-at-a-time queue as the DAE's route (server-model.ts).
+ */
+
+export interface ServerRun<T> {
+  value: T;
+  backend: string;
+  ms: number;
+  sha256: string;
+}
+
+async function run(name: string, data: Float32Array, shape: number[]): Promise<ServerRun<Float32Array[]>> {
+  return serialized(async () => {
+    const { model, entry, backend } = await getServerModel(name);
+    const t0 = performance.now();
+    const outputs = tf.tidy(() => {
+      const result = model.predict(tf.tensor(data, shape, "float32"));
+      return Array.isArray(result) ? result : [result];
+    });
+    try {
+      const value = await Promise.all(outputs.map(async (t) => (await t.data()) as Float32Array));
+      return { value, backend, ms: performance.now() - t0, sha256: entry.files.find((f) => f.path === entry.entry)?.sha256 ?? "" };
+    } finally {
+      for (const t of outputs) t.dispose();
+    }
+  });
+}
+
+/** Decodes n latent points: n x 784 pixel values in [0, 1], row-major per digit. */
+export async function decodeLatent(z: [number, number][]): Promise<ServerRun<Float32Array>> {
+  const result = await run(VAE_DECODER, Float32Array.from(z.flat()), [z.length, 2]);
+  return { ...result, value: result.value[0] };
+}
+
+/** Encodes one 28x28 digit: the posterior's mean and log-variance. */
+export async function encodeDigit(pixels: Float32Array): Promise<ServerRun<{ mean: [number, number]; logVar: [number, number] }>> {
+  const result = await run(VAE_ENCODER, pixels, [1, DIGIT_PIXELS]);
+  const [mean, logVar] = result.value;
+  return { ...result, value: { mean: [mean[0], mean[1]], logVar: [logVar[0], logVar[1]] } };
+}
+
+/** A digit image (PNG, JPEG, WebP or GIF; white ink on black like MNIST) as 784 values in [0, 1], resized to 28x28. */
+export async function digitFromImage(bytes: Uint8Array): Promise<Float32Array> {
+  const info = await inspectUpload(bytes);
+  let raw: Buffer;
+  try {
+    raw = await sharp(bytes, { limitInputPixels: false })
+      .rotate()
+      .flatten({ background: "#000000" })
+      .grayscale()
+      .resize(DIGIT_SIDE, DIGIT_SIDE, { fit: info.width === info.height ? "fill" : "contain", background: "#000000" })
+      .raw()
+      .toBuffer();
+  } catch {
+    throw new HttpError(422, "The image could not be decoded: it may be damaged or truncated.");
+  }
+  const channels = raw.length / DIGIT_PIXELS;
+  return Float32Array.from({ length: DIGIT_PIXELS }, (_, i) => raw[i * channels] / 255);
+}
+
+/** Digits (n x 784 values in [0, 1]) laid out in a grayscale PNG grid of `columns` columns. */
+export async function digitsToPng(pixels: Float32Array, count: number, columns: number): Promise<Buffer> {
+  const cols = Math.max(1, Math.min(columns, count));
+  const rows = Math.ceil(count / cols);
+  const width = cols * DIGIT_SIDE;
+  const out = Buffer.alloc(width * rows * DIGIT_SIDE);
+  for (let k = 0; k < count; k++) {
+    const gx = (k % cols) * DIGIT_SIDE;
+    const gy = Math.floor(k / cols) * DIGIT_SIDE;
+    for (let y = 0; y < DIGIT_SIDE; y++) {
+      for (let x = 0; x < DIGIT_SIDE; x++) {
+        out[(gy + y) * width + gx + x] = Math.round(Math.min(1, Math.max(0, pixels[k * DIGIT_PIXELS + y * DIGIT_SIDE + x])) * 255);
+      }
+    }
+  }
+  return sharp(out, { raw: { width, height: rows * DIGIT_SIDE, channels: 1 } }).png().toBuffer();
+}
+
+export function jsonError(status: number, message: string): Response {
+  return Response.json({ error: message }, { status, headers: { "Cache-Control": "no-store" } });
+}
+
+/** The request's JSON body, bounded in size, or the HTTP error to answer with. */
+export async function readJsonBody(request: Request, maxBytes: number): Promise<unknown> {
+  const declared = Number(request.headers.get("content-length") ?? "0");
+  if (declared > maxBytes) throw new HttpError(413, `The body is ${declared} bytes; the limit is ${maxBytes}.`);
+  const bytes = new Uint8Array(await request.arrayBuffer());
+  if (bytes.length > maxBytes) throw new HttpError(413, `The body is ${bytes.length} bytes; the limit is ${maxBytes}.`);
+  if (bytes.length === 0) throw new HttpError(400, "The body is empty.");
+  try {
+    return JSON.parse(new TextDecoder().decode(bytes));
+  } catch {
+    throw new HttpError(400, "The body is not valid JSON.");
+  }
+}
+
+export function contentType(request: Request): string {
+  return (request.headers.get("content-type") ?? "").split(";")[0].trim().toLowerCase();
+}

@@ -1,0 +1,127 @@
+/**
+ * What the MNIST latent page, its worker and the server routes share about the 2-D models, without importing tfjs
+ * (this file is in the page's main bundle): model names, limits, MNIST-style preprocessing of a drawn digit, and
+ * the grid spacings of the manifold picture.
+ */
+
+export const VAE_ENCODER = "vae-encoder";
+export const VAE_DECODER = "vae-decoder";
+export const DIGIT_SIDE = 28;
+export const DIGIT_PIXELS = DIGIT_SIDE * DIGIT_SIDE;
+/** Most points one POST /api/vae/decode decodes (a 20x20 grid). */
+export const MAX_DECODE_POINTS = 400;
+/** Largest |z| coordinate the routes accept (the prior puts 99.99% of its mass inside ±4). */
+export const MAX_ABS_Z = 1000;
+
+/** The three 2-D embeddings the page compares, with their manifest entries. */
+export const EMBEDDINGS = [
+  { id: "vae", model: "vae-encoder", label: "VAE (z mean)" },
+  { id: "ae2d", model: "ae2d-encoder", label: "Deep autoencoder" },
+  { id: "pca2d", model: "pca2d", label: "PCA" },
+] as const;
+export type EmbeddingId = (typeof EMBEDDINGS)[number]["id"];
+
+/**
+ * Inverse of the standard normal CDF (Acklam's rational approximation, relative error below 1.2e-9), for the
+ * manifold grid through the prior's quantiles as in Kingma & Welling (2014), Fig. 4.
+ */
+export function inverseNormalCdf(p: number): number {
+  if (!(p > 0 && p < 1)) return p === 0 ? -Infinity : p === 1 ? Infinity : NaN;
+  const a = [-3.969683028665376e1, 2.209460984245205e2, -2.759285104469687e2, 1.38357751867269e2, -3.066479806614716e1, 2.506628277459239];
+  const b = [-5.447609879822406e1, 1.615858368580409e2, -1.556989798598866e2, 6.680131188771972e1, -1.328068155288572e1];
+  const c = [-7.784894002430293e-3, -3.223964580411365e-1, -2.400758277161838, -2.549732539343734, 4.374664141464968, 2.938163982698783];
+  const d = [7.784695709041462e-3, 3.224671290700398e-1, 2.445134137142996, 3.754408661907416];
+  const low = 0.02425;
+  if (p < low) {
+    const q = Math.sqrt(-2 * Math.log(p));
+    return (((((c[0] * q + c[1]) * q + c[2]) * q + c[3]) * q + c[4]) * q + c[5]) / ((((d[0] * q + d[1]) * q + d[2]) * q + d[3]) * q + 1);
+  }
+  if (p > 1 - low) return -inverseNormalCdf(1 - p);
+  const q = p - 0.5;
+  const r = q * q;
+  return ((((((a[0] * r + a[1]) * r + a[2]) * r + a[3]) * r + a[4]) * r + a[5]) * q) / (((((b[0] * r + b[1]) * r + b[2]) * r + b[3]) * r + b[4]) * r + 1);
+}
+
+export type GridSpacing = "linear" | "normal";
+
+/**
+ * The n coordinates of one axis of the manifold grid: evenly spaced in [-extent, extent], or the standard normal
+ * quantiles of evenly spaced probabilities in (0, 1) (Kingma & Welling's Fig. 4: equal prior mass per cell).
+ */
+export function gridAxis(n: number, spacing: GridSpacing, extent = 3): number[] {
+  return Array.from({ length: n }, (_, i) => {
+    if (spacing === "normal") return inverseNormalCdf((i + 0.5) / n);
+    return n === 1 ? 0 : -extent + (2 * extent * i) / (n - 1);
+  });
+}
+
+/** The grid's z points, row by row from the top (largest y) down, x increasing along a row. */
+export function gridPoints(n: number, spacing: GridSpacing, extent = 3): [number, number][] {
+  const axis = gridAxis(n, spacing, extent);
+  const points: [number, number][] = [];
+  for (let row = n - 1; row >= 0; row--) for (const x of axis) points.push([x, axis[row]]);
+  return points;
+}
+
+/** Points evenly spaced on the segment from a to b, both ends included. */
+export function interpolate(a: [number, number], b: [number, number], steps: number): [number, number][] {
+  return Array.from({ length: steps }, (_, i) => {
+    const t = steps === 1 ? 0 : i / (steps - 1);
+    return [a[0] + (b[0] - a[0]) * t, a[1] + (b[1] - a[1]) * t];
+  });
+}
+
+/**
+ * A drawn digit (grayscale, ink as high values, any square size) made MNIST-like: the ink's bounding box scaled
+ * to fit 20x20 keeping its aspect ratio (area averaging), placed in 28x28 so that its centre of mass is at the
+ * centre, values in [0, 1]. An empty drawing gives all zeros.
+ */
+export function toMnistDigit(gray: Float32Array | Uint8ClampedArray, width: number, height: number, scale = 1): Float32Array {
+  const out = new Float32Array(DIGIT_PIXELS);
+  let x0 = width;
+  let y0 = height;
+  let x1 = -1;
+  let y1 = -1;
+  const threshold = 0.05 * scale;
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      if (gray[y * width + x] > threshold) {
+        x0 = Math.min(x0, x);
+        x1 = Math.max(x1, x);
+        y0 = Math.min(y0, y);
+        y1 = Math.max(y1, y);
+      }
+    }
+  }
+  if (x1 < 0) return out;
+  const boxW = x1 - x0 + 1;
+  const boxH = y1 - y0 + 1;
+  const factor = 20 / Math.max(boxW, boxH);
+  const w = Math.max(1, Math.round(boxW * factor));
+  const h = Math.max(1, Math.round(boxH * factor));
+  // Area-average the box down to w x h.
+  const small = new Float32Array(w * h);
+  const counts = new Float32Array(w * h);
+  for (let y = y0; y <= y1; y++) {
+    const sy = Math.min(h - 1, Math.floor(((y - y0) * h) / boxH));
+    for (let x = x0; x <= x1; x++) {
+      const sx = Math.min(w - 1, Math.floor(((x - x0) * w) / boxW));
+      small[sy * w + sx] += gray[y * width + x] / scale;
+      counts[sy * w + sx] += 1;
+    }
+  }
+  let mass = 0;
+  let cx = 0;
+  let cy = 0;
+  for (let i = 0; i < small.length; i++) {
+    small[i] = counts[i] ? Math.min(1, small[i] / counts[i]) : 0;
+    mass += small[i];
+    cx += small[i] * (i % w);
+    cy += small[i] * Math.floor(i / w);
+  }
+  // Shift so the centre of mass lands on the centre of the 28x28 frame (pixel index 13.5), kept inside it.
+  const ox = Math.max(0, Math.min(DIGIT_SIDE - w, Math.round(13.5 - cx / mass)));
+  const oy = Math.max(0, Math.min(DIGIT_SIDE - h, Math.round(13.5 - cy / mass)));
+  for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) out[(y + oy) * DIGIT_SIDE + x + ox] = small[y * w + x];
+  return out;
+}
