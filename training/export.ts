@@ -11,8 +11,9 @@ import { saveModelToDir, sha256 } from "../lib/model-files";
 
 const MANIFEST = "manifest.json";
 
-function specsOf(tensors: { name: string; shape: (number | null)[] }[]): TensorSpec[] {
-  return tensors.map((t) => ({ name: t.name.replace(/:\d+$/, ""), shape: t.shape }));
+/** Inputs and outputs by layer name (what `model.outputNames` lists), with their shapes. */
+function specsOf(names: string[], tensors: { shape: (number | null)[] }[]): TensorSpec[] {
+  return tensors.map((t, i) => ({ name: names[i], shape: t.shape }));
 }
 
 /** Saves a LayersModel under `modelsDir/relativeDir` and returns its manifest entry (training filled in later). */
@@ -27,8 +28,8 @@ export async function exportLayersModel(
     format: "layers-model",
     entry: `${relativeDir}/model.json`,
     files: saved.map((f) => ({ ...f, path: `${relativeDir}/${f.path}` })),
-    inputs: specsOf(model.inputs),
-    outputs: specsOf(model.outputs),
+    inputs: specsOf(model.inputNames, model.inputs),
+    outputs: specsOf(model.outputNames, model.outputs),
     training,
   };
 }
