@@ -15,7 +15,12 @@ const unit = {
   name: "unit",
   report: `${REPORT_DIR}/vitest.json`,
   command: ["npx", "vitest", "run", "--reporter=default", "--reporter=json", `--outputFile=${REPORT_DIR}/vitest.json`, ...process.argv.slice(2)],
-  count: (r) => ({ passed: r.numPassedTests, failed: r.numFailedTests + (r.numFailedTestSuites ?? 0), skipped: r.numPendingTests + r.numTodoTests }),
+  // A file that failed without a failing test (it did not load, or a hook threw) counts as one failure more.
+  count: (r) => ({
+    passed: r.numPassedTests,
+    failed: r.numFailedTests + r.testResults.filter((f) => f.status === "failed" && !f.assertionResults.some((a) => a.status === "failed")).length,
+    skipped: r.numPendingTests + r.numTodoTests,
+  }),
 };
 
 const e2e = {

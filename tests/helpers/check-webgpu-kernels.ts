@@ -44,4 +44,4 @@ for (const c of CASES) {
   results.push({ name: c.name, relativeError: error / scale, leaked });
 }
 console.log(JSON.stringify(results));
-process.exit(0);
+

@@ -20,7 +20,7 @@ const work = mkdtempSync(path.join(tmpdir(), "train-webgpu-"));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 function trainOnSwiftShader(args: string[]) {
-  return runCommand("npx", ["tsx", "training/cli.ts", ...args, "--backend", "webgpu", "--out", work], {
+  return runCommand(process.execPath, ["--import", "tsx", "training/cli.ts", ...args, "--backend", "webgpu", "--out", work], {
     env: { ...process.env, LD_LIBRARY_PATH: CHROMIUM_LIBS, VK_ICD_FILENAMES: SWIFTSHADER_ICD },
   });
 }

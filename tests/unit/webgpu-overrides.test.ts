@@ -13,7 +13,7 @@ const hasSwiftShader = existsSync(SWIFTSHADER_ICD);
 
 describe.skipIf(!hasSwiftShader)("webgpu training kernels (SwiftShader)", () => {
   it("Conv2DBackpropFilter equals the cpu backend's, for strides 1 and 2, same and valid padding, and leaks nothing", { timeout: 300_000 }, async () => {
-    const run = await runCommand("npx", ["tsx", "tests/helpers/check-webgpu-kernels.ts"], {
+    const run = await runCommand(process.execPath, ["--import", "tsx", "tests/helpers/check-webgpu-kernels.ts"], {
       env: { ...process.env, LD_LIBRARY_PATH: CHROMIUM_LIBS, VK_ICD_FILENAMES: SWIFTSHADER_ICD },
     });
     expect(run.status, run.stderr).toBe(0);
