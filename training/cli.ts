@@ -130,9 +130,11 @@ async function trainGradientModel(model: string, task: AnyGradientTask, options:
   const config = { ...task.defaults, ...resumed?.config, ...options.overrides } as CommonConfig;
   const data = await task.loadData(config);
   const backend = await startBackend(options);
+  // The checkpoint keeps data paths relative to the project, so it resumes from another clone too.
+  const savedConfig = withRelativePaths(config);
   const state: RunState<CommonConfig> = resumed
-    ? { ...resumed, config, backend }
-    : { model, config, epoch: 0, examplesSeen: 0, seconds: 0, backend, history: [] };
+    ? { ...resumed, config: savedConfig, backend }
+    : { model, config: savedConfig, epoch: 0, examplesSeen: 0, seconds: 0, backend, history: [] };
   log(`config: ${JSON.stringify(config)}`);
   const trainer = await task.prepare(config, data, { backend, log });
   if (resumed) {
@@ -147,7 +149,7 @@ async function trainGradientModel(model: string, task: AnyGradientTask, options:
   }
   const last = state.history.at(-1) ?? {};
   const entries = await task.export(trainer, data, options.modelsDir, {
-    config: { ...withRelativePaths(config) },
+    config: { ...savedConfig },
     backend,
     seconds: Math.round(state.seconds * 10) / 10,
     examplesSeen: state.examplesSeen,
