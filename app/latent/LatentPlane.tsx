@@ -41,6 +41,26 @@ interface View {
 }
 
 /** A view that shows the central 98% of the points on each axis, with a margin. */
+/**
+ * Sizes a square canvas for the screen's pixel density, clears it, and returns its context with the mapping from
+ * latent coordinates to CSS pixels (y up, as on a plot).
+ */
+function clearedSurface(canvas: HTMLCanvasElement, size: number, view: View) {
+  const dpr = window.devicePixelRatio || 1;
+  const px = Math.round(size * dpr);
+  if (canvas.width !== px || canvas.height !== px) {
+    canvas.width = px;
+    canvas.height = px;
+  }
+  const ctx = canvas.getContext("2d");
+  if (!ctx) return null;
+  ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+  ctx.clearRect(0, 0, size, size);
+  const toX = (x: number) => size / 2 + (x - view.cx) * view.scale;
+  const toY = (y: number) => size / 2 - (y - view.cy) * view.scale;
+  return { ctx, toX, toY };
+}
+
 function fitView(codes: Float32Array, size: number): View {
   const n = codes.length / 2;
   if (n === 0 || size === 0) return { cx: 0, cy: 0, scale: Math.max(1, size / 8) };
@@ -153,18 +173,9 @@ export function LatentPlane({
     const canvas = baseRef.current;
     if (!canvas || !view || size === 0) return;
     const frame = requestAnimationFrame(() => {
-      const dpr = window.devicePixelRatio || 1;
-      const px = Math.round(size * dpr);
-      if (canvas.width !== px || canvas.height !== px) {
-        canvas.width = px;
-        canvas.height = px;
-      }
-      const ctx = canvas.getContext("2d");
-      if (!ctx) return;
-      ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
-      ctx.clearRect(0, 0, size, size);
-      const toX = (x: number) => size / 2 + (x - view.cx) * view.scale;
-      const toY = (y: number) => size / 2 - (y - view.cy) * view.scale;
+      const surface = clearedSurface(canvas, size, view);
+      if (!surface) return;
+      const { ctx, toX, toY } = surface;
       // Axes through the origin.
       ctx.strokeStyle = "rgba(100, 116, 139, 0.5)";
       ctx.lineWidth = 1;
@@ -223,18 +234,9 @@ export function LatentPlane({
     const canvas = canvasRef.current;
     if (!canvas || !view || size === 0) return;
     const frame = requestAnimationFrame(() => {
-      const dpr = window.devicePixelRatio || 1;
-      const px = Math.round(size * dpr);
-      if (canvas.width !== px || canvas.height !== px) {
-        canvas.width = px;
-        canvas.height = px;
-      }
-      const ctx = canvas.getContext("2d");
-      if (!ctx) return;
-      ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
-      ctx.clearRect(0, 0, size, size);
-      const toX = (x: number) => size / 2 + (x - view.cx) * view.scale;
-      const toY = (y: number) => size / 2 - (y - view.cy) * view.scale;
+      const surface = clearedSurface(canvas, size, view);
+      if (!surface) return;
+      const { ctx, toX, toY } = surface;
       // Prior samples: small hollow circles.
       ctx.lineWidth = 1.5;
       ctx.strokeStyle = "#0f172a";
