@@ -20,6 +20,7 @@ import { FullResPanel } from "./FullResPanel";
 import { centredCrop, type Crop, cropToModelInput, loadPhoto, type Photo, PhotoError } from "./photo";
 import { PixelCanvas } from "./PixelCanvas";
 import { daeServerRunner } from "./server-runner";
+import { ShareButton } from "./ShareButton";
 
 export interface Sample {
   src: string;
@@ -214,6 +215,7 @@ export function DenoiseApp({ modelsBase, samples }: { modelsBase: string; sample
   }, [client, clean, noisy, status?.phase, status?.backend]);
 
   const metrics = useMemo(() => (result ? computeMetrics(result) : null), [result]);
+  const shareable = useMemo(() => (result ? { noisy: result.noisy, denoised: result.denoised, noise, metrics } : null), [result, noise, metrics]);
   const upToDate = result !== null && result.noisy === noisy && !pending;
   const tiles = daeTileOptions(status?.models[0]?.config, tileSize);
   const msPerPixel = result && result.backend !== "server" ? result.ms / (MODEL_INPUT_SIZE * MODEL_INPUT_SIZE) : null;
@@ -434,6 +436,7 @@ export function DenoiseApp({ modelsBase, samples }: { modelsBase: string; sample
                 >
                   Download the denoised face (PNG)
                 </button>
+                <ShareButton result={upToDate ? shareable : null} />
               </div>
               <Compare before={result?.noisy ?? null} after={result?.denoised ?? null} beforeLabel="Noisy" afterLabel="Denoised" />
             </div>

@@ -6,6 +6,13 @@ export const MODEL_INPUT_SIZE = 64;
 /** Largest upload, in bytes (phone JPEGs are 3-15 MB). */
 export const MAX_UPLOAD_BYTES = 30 * 1024 * 1024;
 
+/**
+ * Largest request body the server routes read: under the 4.5 MB that Vercel's functions accept, so a request is
+ * refused by our route with a JSON error rather than by the platform. The page sends the server small PNGs (the
+ * 64x64 crop, or full-resolution tiles), far under it.
+ */
+export const SERVER_MAX_BODY_BYTES = 4 * 1024 * 1024;
+
 /** Largest image, in pixels, either side will decode: 25 megapixels (a 30-megapixel photo is refused). */
 export const MAX_PIXELS = 25_000_000;
 

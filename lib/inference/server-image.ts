@@ -1,21 +1,12 @@
 import sharp, { type Metadata, type OutputInfo, type Sharp } from "sharp";
 import { MAX_PIXELS, MAX_UPLOAD_BYTES, MODEL_INPUT_SIZE, tooManyBytesMessage, tooManyPixelsMessage } from "./limits";
+import { HttpError } from "./http";
 import type { RgbImage } from "./pixels";
 
 /**
  * Decoding uploads on the server with sharp (Node only): sniff, refuse what is too big before decoding it, undo
  * EXIF rotation, flatten transparency onto white (as the page does), then crop and resize like the page.
  */
-
-/** An error with the HTTP status the route answers with. */
-export class HttpError extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-  ) {
-    super(message);
-  }
-}
 
 export const ACCEPTED_FORMATS = ["jpeg", "png", "webp", "gif"] as const;
 

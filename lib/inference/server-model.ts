@@ -1,14 +1,17 @@
+import PQueue from "p-queue";
 import * as tf from "@tensorflow/tfjs-core";
 import { loadLayersModel, type LayersModel } from "@tensorflow/tfjs-layers";
 import { type Manifest, type ModelEntry, parseManifest } from "../manifest";
 import { getModelStorage } from "../storage";
+import { OverloadedError } from "./http";
 import { ModelIntegrityError, modelArtifacts } from "./model-source";
 
 /**
  * Server-side models (Node only), read from the model storage (lib/storage: the repository's models/ folder, or
  * the configured Blob store) with every file checked against its sha256 in the manifest. tfjs runs on its WASM
  * backend (single-threaded; CPU if WASM cannot start), one instance of each model per process, reloaded when the
- * manifest names new files. Inference runs one request at a time, which bounds memory whatever the traffic.
+ * manifest names new files. Inference runs one request at a time, which bounds memory whatever the traffic, and
+ * a request that cannot get its turn soon is answered 503 rather than left to pile up (runInference).
  */
 
 export const MANIFEST_KEY = "manifest.json";
@@ -22,11 +25,73 @@ export async function readManifestFile(): Promise<Manifest> {
 interface ServerState {
   backend: Promise<string> | null;
   models: Map<string, { key: string; model: Promise<LayersModel> }>;
-  queue: Promise<unknown>;
+  queue: InferenceQueue;
+  startedAt: number;
 }
 
+/**
+ * One task at a time, with a short line in front: at most `maxWaiting` tasks wait, none longer than `maxWaitMs`.
+ * A task refused or timed out in line never runs, and its caller gets an OverloadedError whose Retry-After is
+ * about how long the line ahead takes to clear.
+ */
+export class InferenceQueue {
+  private readonly queue = new PQueue({ concurrency: 1 });
+  /** Moving average of task durations, for Retry-After. */
+  private averageMs = 100;
+
+  constructor(readonly limits: { maxWaiting: number; maxWaitMs: number }) {}
+
+  /** Tasks waiting for their turn, and running (0 or 1). */
+  get load(): { waiting: number; running: number } {
+    return { waiting: this.queue.size, running: this.queue.pending };
+  }
+
+  private retryAfterSeconds(): number {
+    return Math.min(60, Math.max(1, Math.ceil(((this.queue.size + 1) * this.averageMs) / 1000)));
+  }
+
+  async run<T>(task: () => Promise<T>): Promise<T> {
+    if (this.queue.size >= this.limits.maxWaiting) {
+      throw new OverloadedError(`The server is busy (${this.queue.size} requests waiting); try again shortly.`, this.retryAfterSeconds());
+    }
+    // The deadline covers the wait only: p-queue would also abort a running task on this signal (and start the
+    // next one beside it), so the timer stops the moment the task gets its turn.
+    const deadline = new AbortController();
+    const timer = setTimeout(() => deadline.abort(), this.limits.maxWaitMs);
+    let started = false;
+    try {
+      return await this.queue.add(
+        async () => {
+          clearTimeout(timer);
+          started = true;
+          const t0 = performance.now();
+          try {
+            return await task();
+          } finally {
+            this.averageMs = 0.9 * this.averageMs + 0.1 * (performance.now() - t0);
+          }
+        },
+        { signal: deadline.signal },
+      );
+    } catch (error) {
+      if (started) throw error;
+      throw new OverloadedError(`The server is busy: no turn within ${this.limits.maxWaitMs / 1000} s; try again shortly.`, this.retryAfterSeconds());
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}
+
+/** Enough line for a burst from a few pages (a tile run sends one request per tile) and no more than ~10 s of it. */
+const QUEUE_LIMITS = { maxWaiting: 64, maxWaitMs: 10_000 };
+
 const globalState = globalThis as unknown as { __autoencoderServerModels?: ServerState };
-const state: ServerState = (globalState.__autoencoderServerModels ??= { backend: null, models: new Map(), queue: Promise.resolve() });
+const state: ServerState = (globalState.__autoencoderServerModels ??= {
+  backend: null,
+  models: new Map(),
+  queue: new InferenceQueue(QUEUE_LIMITS),
+  startedAt: Date.now(),
+});
 
 async function startBackend(): Promise<string> {
   try {
@@ -96,11 +161,14 @@ export async function getServerModel(name: string): Promise<ServerModel> {
   }
 }
 
-/** Runs `task` after every earlier one has finished: one inference at a time per process. */
-export function serialized<T>(task: () => Promise<T>): Promise<T> {
-  const run = state.queue.then(task, task);
-  state.queue = run.catch(() => {});
-  return run;
+/** Runs `task` after every earlier one has finished (one inference at a time per process), or refuses it (503). */
+export function runInference<T>(task: () => Promise<T>): Promise<T> {
+  return state.queue.run(task);
+}
+
+/** For GET /api/health: how long this process has run and how busy it is. */
+export function serverLoad(): { uptimeSeconds: number; waiting: number; running: number } {
+  return { uptimeSeconds: Math.round((Date.now() - state.startedAt) / 1000), ...state.queue.load };
 }
 
 /** Runs a model on one float input and returns its (first) output's values. */

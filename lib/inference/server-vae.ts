@@ -1,8 +1,9 @@
 import sharp from "sharp";
 import * as tf from "@tensorflow/tfjs-core";
 import { DIGIT_PIXELS, DIGIT_SIDE, VAE_DECODER, VAE_ENCODER } from "../latent";
-import { HttpError, inspectUpload } from "./server-image";
-import { getServerModel, serialized } from "./server-model";
+import { HttpError } from "./http";
+import { inspectUpload } from "./server-image";
+import { getServerModel, runInference } from "./server-model";
 
 /**
  * The VAE on the server (Node only), for POST /api/vae/decode and /api/vae/encode: the same model storage, sha256
@@ -17,7 +18,7 @@ export interface ServerRun<T> {
 }
 
 async function run(name: string, data: Float32Array, shape: number[]): Promise<ServerRun<Float32Array[]>> {
-  return serialized(async () => {
+  return runInference(async () => {
     const { model, entry, backend } = await getServerModel(name);
     const t0 = performance.now();
     const outputs = tf.tidy(() => {
@@ -81,26 +82,4 @@ export async function digitsToPng(pixels: Float32Array, count: number, columns: 
     }
   }
   return sharp(out, { raw: { width, height: rows * DIGIT_SIDE, channels: 1 } }).png().toBuffer();
-}
-
-export function jsonError(status: number, message: string): Response {
-  return Response.json({ error: message }, { status, headers: { "Cache-Control": "no-store" } });
-}
-
-/** The request's JSON body, bounded in size, or the HTTP error to answer with. */
-export async function readJsonBody(request: Request, maxBytes: number): Promise<unknown> {
-  const declared = Number(request.headers.get("content-length") ?? "0");
-  if (declared > maxBytes) throw new HttpError(413, `The body is ${declared} bytes; the limit is ${maxBytes}.`);
-  const bytes = new Uint8Array(await request.arrayBuffer());
-  if (bytes.length > maxBytes) throw new HttpError(413, `The body is ${bytes.length} bytes; the limit is ${maxBytes}.`);
-  if (bytes.length === 0) throw new HttpError(400, "The body is empty.");
-  try {
-    return JSON.parse(new TextDecoder().decode(bytes));
-  } catch {
-    throw new HttpError(400, "The body is not valid JSON.");
-  }
-}
-
-export function contentType(request: Request): string {
-  return (request.headers.get("content-type") ?? "").split(";")[0].trim().toLowerCase();
 }

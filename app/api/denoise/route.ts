@@ -3,10 +3,11 @@ import { floatsToBytes } from "@/lib/image";
 import { ssim } from "@/lib/metrics";
 import { NOISE_KINDS, NOISE_LEVEL_RANGE } from "@/lib/noise";
 import { DAE_MODEL, daeTileOptions } from "@/lib/inference/dae";
-import { MAX_UPLOAD_BYTES, MODEL_INPUT_SIZE, SERVER_FULL_RES_MAX_PIXELS, tooManyBytesMessage, tooManyPixelsMessage } from "@/lib/inference/limits";
+import { contentType, errorResponse, HttpError, readBody, validationError } from "@/lib/inference/http";
+import { MODEL_INPUT_SIZE, SERVER_FULL_RES_MAX_PIXELS, SERVER_MAX_BODY_BYTES, tooManyPixelsMessage } from "@/lib/inference/limits";
 import { addNoiseRgb, psnrRgb, type RgbImage, rgbToFloatImage } from "@/lib/inference/pixels";
-import { decodeCrop, decodeFull, encodePng, HttpError, inspectUpload } from "@/lib/inference/server-image";
-import { getServerModel, predictFloats, serialized } from "@/lib/inference/server-model";
+import { decodeCrop, decodeFull, encodePng, inspectUpload } from "@/lib/inference/server-image";
+import { getServerModel, predictFloats, runInference } from "@/lib/inference/server-model";
 import { runTiled } from "@/lib/inference/tiling";
 
 /**
@@ -56,19 +57,15 @@ const paramsSchema = z
 
 const RAW_TYPES = ["image/png", "image/jpeg", "image/jpg", "image/webp", "application/octet-stream"];
 
-function jsonError(status: number, message: string): Response {
-  return Response.json({ error: message }, { status, headers: { "Cache-Control": "no-store" } });
-}
-
 async function readRequest(request: Request): Promise<{ bytes: Uint8Array; fields: Record<string, string> }> {
   const fields: Record<string, string> = Object.fromEntries(new URL(request.url).searchParams);
-  const declared = Number(request.headers.get("content-length") ?? "0");
-  if (declared > MAX_UPLOAD_BYTES + 1024 * 1024) throw new HttpError(413, tooManyBytesMessage(declared));
-  const contentType = (request.headers.get("content-type") ?? "").split(";")[0].trim().toLowerCase();
-  if (contentType === "multipart/form-data") {
+  const type = contentType(request);
+  if (type === "multipart/form-data") {
+    // Read (bounded) before parsing: formData() alone would buffer a body of any size.
+    const body = await readBody(request, SERVER_MAX_BODY_BYTES);
     let form: FormData;
     try {
-      form = await request.formData();
+      form = await new Response(body, { headers: { "Content-Type": request.headers.get("content-type") ?? "" } }).formData();
     } catch {
       throw new HttpError(400, "The multipart body could not be read.");
     }
@@ -77,7 +74,7 @@ async function readRequest(request: Request): Promise<{ bytes: Uint8Array; field
     for (const [key, value] of form.entries()) if (key !== "image" && typeof value === "string") fields[key] = value;
     return { bytes: new Uint8Array(await image.arrayBuffer()), fields };
   }
-  if (RAW_TYPES.includes(contentType)) return { bytes: new Uint8Array(await request.arrayBuffer()), fields };
+  if (RAW_TYPES.includes(type)) return { bytes: await readBody(request, SERVER_MAX_BODY_BYTES, "The image"), fields };
   throw new HttpError(415, "Send multipart/form-data with an \"image\" field, or a raw image/png or image/jpeg body.");
 }
 
@@ -88,9 +85,7 @@ export async function POST(request: Request): Promise<Response> {
   try {
     const { bytes, fields } = await readRequest(request);
     const parsed = paramsSchema.safeParse(fields);
-    if (!parsed.success) {
-      return jsonError(400, [...new Set(parsed.error.issues.map((i) => `${i.path.join(".") || "parameters"}: ${i.message}`))].join("; "));
-    }
+    if (!parsed.success) return validationError(parsed.error, "parameters");
     const params = parsed.data;
     const wantsJson = params.format === "json" || (params.format === undefined && (request.headers.get("accept") ?? "").startsWith("application/json"));
     const info = await inspectUpload(bytes);
@@ -104,7 +99,7 @@ export async function POST(request: Request): Promise<Response> {
     const clean = params.full ? await decodeFull(bytes, info, params.crop) : await decodeCrop(bytes, info, params.crop);
     const noisy = addNoiseRgb(clean, { kind: params.noise, level: params.noise === "none" ? 0 : params.level }, params.seed);
 
-    const { denoised, ms, backend, modelSha } = await serialized(async () => {
+    const { denoised, ms, backend, modelSha } = await runInference(async () => {
       const { model, entry, backend } = await getServerModel(DAE_MODEL);
       const t0 = performance.now();
       let out: RgbImage;
@@ -152,8 +147,6 @@ export async function POST(request: Request): Promise<Response> {
       { headers },
     );
   } catch (error) {
-    if (error instanceof HttpError) return jsonError(error.status, error.message);
-    console.error("POST /api/denoise:", error);
-    return jsonError(500, `Denoising failed: ${error instanceof Error ? error.message : String(error)}`);
+    return errorResponse(error, "POST /api/denoise", "Denoising failed");
   }
 }

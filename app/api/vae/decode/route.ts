@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { DIGIT_SIDE, MAX_ABS_Z, MAX_DECODE_POINTS } from "@/lib/latent";
-import { HttpError } from "@/lib/inference/server-image";
-import { contentType, decodeLatent, digitsToPng, jsonError, readJsonBody } from "@/lib/inference/server-vae";
+import { contentType, errorResponse, HttpError, readJsonBody, validationError } from "@/lib/inference/http";
+import { decodeLatent, digitsToPng } from "@/lib/inference/server-vae";
 
 /**
  * POST /api/vae/decode: `{ "z": [[x, y], ...] }` (1 to 400 points, finite, |coordinate| ≤ 1000) -> the VAE
@@ -24,9 +24,7 @@ export async function POST(request: Request): Promise<Response> {
     const count = (body as { z?: unknown })?.z;
     if (Array.isArray(count) && count.length > MAX_DECODE_POINTS) throw new HttpError(413, `${count.length} points; at most ${MAX_DECODE_POINTS} a request.`);
     const parsed = bodySchema.safeParse(body);
-    if (!parsed.success) {
-      return jsonError(400, [...new Set(parsed.error.issues.map((i) => `${i.path.join(".") || "body"}: ${i.message}`))].slice(0, 5).join("; "));
-    }
+    if (!parsed.success) return validationError(parsed.error, "body");
     const points = parsed.data.z;
     const params = new URL(request.url).searchParams;
     const wantsPng = params.get("format") === "png" || (params.get("format") === null && (request.headers.get("accept") ?? "").startsWith("image/png"));
@@ -42,8 +40,6 @@ export async function POST(request: Request): Promise<Response> {
     const pixels = points.map((_, k) => Array.from(value.subarray(k * size, (k + 1) * size), (v) => Math.round(v * 1e6) / 1e6));
     return Response.json({ width: DIGIT_SIDE, height: DIGIT_SIDE, count: points.length, backend, inferenceMs: Math.round(ms * 10) / 10, pixels }, { headers });
   } catch (error) {
-    if (error instanceof HttpError) return jsonError(error.status, error.message);
-    console.error("POST /api/vae/decode:", error);
-    return jsonError(500, `Decoding failed: ${error instanceof Error ? error.message : String(error)}`);
+    return errorResponse(error, "POST /api/vae/decode", "Decoding failed");
   }
 }

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { DIGIT_PIXELS } from "@/lib/latent";
-import { HttpError } from "@/lib/inference/server-image";
-import { contentType, digitFromImage, encodeDigit, jsonError, readJsonBody } from "@/lib/inference/server-vae";
+import { contentType, errorResponse, HttpError, readBody, readJsonBody, validationError } from "@/lib/inference/http";
+import { digitFromImage, encodeDigit } from "@/lib/inference/server-vae";
 
 /**
  * POST /api/vae/encode: one digit -> `{ mean: [x, y], logVar: [a, b] }` from the VAE encoder. The digit is either
@@ -25,16 +25,10 @@ export async function POST(request: Request): Promise<Response> {
     let pixels: Float32Array;
     if (type === "application/json") {
       const parsed = bodySchema.safeParse(await readJsonBody(request, MAX_JSON_BYTES));
-      if (!parsed.success) {
-        return jsonError(400, [...new Set(parsed.error.issues.map((i) => `${i.path.join(".") || "body"}: ${i.message}`))].slice(0, 5).join("; "));
-      }
+      if (!parsed.success) return validationError(parsed.error, "body");
       pixels = Float32Array.from(parsed.data.pixels);
     } else if (IMAGE_TYPES.includes(type)) {
-      const declared = Number(request.headers.get("content-length") ?? "0");
-      if (declared > MAX_IMAGE_BYTES) throw new HttpError(413, `The image is ${declared} bytes; the limit is ${MAX_IMAGE_BYTES}.`);
-      const bytes = new Uint8Array(await request.arrayBuffer());
-      if (bytes.length > MAX_IMAGE_BYTES) throw new HttpError(413, `The image is ${bytes.length} bytes; the limit is ${MAX_IMAGE_BYTES}.`);
-      pixels = await digitFromImage(bytes);
+      pixels = await digitFromImage(await readBody(request, MAX_IMAGE_BYTES, "The image"));
     } else {
       throw new HttpError(415, 'Send JSON { "pixels": [784 values] } or a PNG/JPEG image of the digit.');
     }
@@ -44,8 +38,6 @@ export async function POST(request: Request): Promise<Response> {
       { headers: { "Cache-Control": "no-store", "X-Backend": backend, "X-Model-Sha256": sha256 } },
     );
   } catch (error) {
-    if (error instanceof HttpError) return jsonError(error.status, error.message);
-    console.error("POST /api/vae/encode:", error);
-    return jsonError(500, `Encoding failed: ${error instanceof Error ? error.message : String(error)}`);
+    return errorResponse(error, "POST /api/vae/encode", "Encoding failed");
   }
 }

@@ -1,0 +1,110 @@
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import sharp from "sharp";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parseManifest } from "@/lib/manifest";
+import { GET as health } from "@/app/api/health/route";
+import { POST as share } from "@/app/api/share/route";
+import { GET as shareRecord } from "@/app/api/share/[id]/route";
+import { GET as shareImage } from "@/app/api/share/[id]/[image]/route";
+
+/**
+ * GET /api/health on the shipped models, and the share routes on a throwaway data folder (the local storage; the
+ * Blob storage passes the same contract in storage-contract.test.ts).
+ */
+
+let dataDir: string;
+
+beforeAll(() => {
+  dataDir = mkdtempSync(path.join(tmpdir(), "share-"));
+  process.env.DATA_DIR = dataDir;
+  process.env.MODELS_DIR = path.resolve("models");
+});
+
+afterAll(() => {
+  rmSync(dataDir, { recursive: true, force: true });
+  delete process.env.DATA_DIR;
+  delete process.env.MODELS_DIR;
+});
+
+describe("GET /api/health", () => {
+  it("is ready once the models load, and names each model file's sha256 from the manifest", async () => {
+    const response = await health();
+    expect(response.status).toBe(200);
+    expect(response.headers.get("cache-control")).toBe("no-store");
+    const body = await response.json();
+    expect(body.ready).toBe(true);
+    expect(["wasm", "cpu"]).toContain(body.backend);
+    expect(body.uptimeSeconds).toBeGreaterThanOrEqual(0);
+    expect(body.queue).toEqual({ waiting: 0, running: 0 });
+    const manifest = parseManifest(JSON.parse(readFileSync("models/manifest.json", "utf8")));
+    for (const name of ["dae", "vae-encoder", "vae-decoder"]) {
+      expect(body.models[name]).toEqual(Object.fromEntries(manifest.models[name].files.map((f) => [f.path, f.sha256])));
+    }
+  });
+});
+
+async function png(width: number, height: number, seed: number): Promise<{ url: string; raw: Buffer }> {
+  const raw = Buffer.from(Array.from({ length: width * height * 3 }, (_, i) => (i * 37 + seed * 11) % 256));
+  const bytes = await sharp(raw, { raw: { width, height, channels: 3 } }).png().toBuffer();
+  return { url: `data:image/png;base64,${bytes.toString("base64")}`, raw };
+}
+
+const post = (body: unknown, type = "application/json") =>
+  share(new Request("http://localhost/api/share", { method: "POST", headers: { "Content-Type": type }, body: typeof body === "string" ? body : JSON.stringify(body) }));
+const params = <T>(value: T) => ({ params: Promise.resolve(value) });
+
+describe("share routes", () => {
+  it("stores only the two images and the record, and serves them back exactly", async () => {
+    const [noisy, denoised] = [await png(64, 64, 1), await png(64, 64, 2)];
+    const metrics = { psnrNoisy: 20.1, psnrDenoised: 27.5, ssimNoisy: 0.5, ssimDenoised: null };
+    const response = await post({ noisy: noisy.url, denoised: denoised.url, noise: { kind: "gaussian", level: 0.1 }, metrics });
+    expect(response.status).toBe(201);
+    const { id, url, images } = await response.json();
+    expect(url).toBe(`/share/${id}`);
+    expect(images).toEqual({ noisy: `/api/share/${id}/noisy.png`, denoised: `/api/share/${id}/denoised.png` });
+    expect(readdirSync(path.join(dataDir, "shares", id)).filter((f) => !f.startsWith(".")).sort()).toEqual(["denoised.png", "noisy.png", "share.json"]);
+
+    const record = await (await shareRecord(new Request(`http://localhost/api/share/${id}`), params({ id }))).json();
+    expect(record).toMatchObject({ id, width: 64, height: 64, noise: { kind: "gaussian", level: 0.1 }, metrics });
+    for (const [name, image] of [["noisy", noisy], ["denoised", denoised]] as const) {
+      const answer = await shareImage(new Request(`http://localhost${images[name]}`), params({ id, image: `${name}.png` }));
+      expect(answer.headers.get("content-type")).toBe("image/png");
+      const { data } = await sharp(Buffer.from(await answer.arrayBuffer())).raw().toBuffer({ resolveWithObject: true });
+      expect(data.equals(image.raw)).toBe(true);
+    }
+  });
+
+  it("answers 404 for unknown, malformed and traversing ids, and unknown image names", async () => {
+    const unknown = "A".repeat(22);
+    for (const id of [unknown, "short", "../../models", "%2e%2e"]) {
+      expect((await shareRecord(new Request("http://localhost/"), params({ id }))).status).toBe(404);
+      expect((await shareImage(new Request("http://localhost/"), params({ id, image: "noisy.png" }))).status).toBe(404);
+    }
+    expect((await shareImage(new Request("http://localhost/"), params({ id: unknown, image: "share.json" }))).status).toBe(404);
+  });
+
+  it("refuses bad requests with the right status and a readable error, storing nothing", async () => {
+    const good = (await png(8, 8, 3)).url;
+    const jpeg = `data:image/png;base64,${(await sharp(Buffer.alloc(8 * 8 * 3), { raw: { width: 8, height: 8, channels: 3 } }).jpeg().toBuffer()).toString("base64")}`;
+    const noise = { kind: "masking", level: 0.5 };
+    const cases: [unknown, string | undefined, number, RegExp][] = [
+      [{ noisy: good, denoised: good, noise }, "text/plain", 415, /JSON/],
+      ["{not json", undefined, 400, /not valid JSON/],
+      [{ noisy: good, noise }, undefined, 400, /denoised/],
+      [{ noisy: good, denoised: "data:image/gif;base64,AAAA", noise }, undefined, 400, /data:image\/png/],
+      [{ noisy: good, denoised: good, noise: { kind: "gaussian", level: 7 } }, undefined, 400, /level/],
+      [{ noisy: good, denoised: jpeg, noise }, undefined, 422, /denoised: not a readable PNG/],
+      [{ noisy: good, denoised: (await png(16, 8, 1)).url, noise }, undefined, 422, /differ in size/],
+      [{ noisy: good, denoised: (await png(1100, 4, 1)).url, noise }, undefined, 422, /at most 1024x1024/],
+    ];
+    const before = readdirSync(path.join(dataDir, "shares")).length;
+    for (const [body, type, status, message] of cases) {
+      const response = await post(body, type);
+      expect(response.status, JSON.stringify(body).slice(0, 80)).toBe(status);
+      expect((await response.json()).error).toMatch(message);
+    }
+    expect(readdirSync(path.join(dataDir, "shares")).length).toBe(before);
+  });
+});

@@ -1,0 +1,96 @@
+import { describe, expect, it } from "vitest";
+import { errorResponse, HttpError, OverloadedError, readBody } from "@/lib/inference/http";
+import { InferenceQueue } from "@/lib/inference/server-model";
+
+/** The server's inference line: one task at a time, a bounded wait, and 503 with Retry-After beyond it. */
+
+function gate() {
+  let open!: () => void;
+  const opened = new Promise<void>((resolve) => (open = resolve));
+  return { open, opened };
+}
+
+describe("InferenceQueue", () => {
+  it("runs one task at a time, in order", async () => {
+    const queue = new InferenceQueue({ maxWaiting: 10, maxWaitMs: 5_000 });
+    const events: string[] = [];
+    const task = (name: string) => async () => {
+      events.push(`start ${name}`);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      events.push(`end ${name}`);
+      return name;
+    };
+    expect(await Promise.all(["a", "b", "c"].map((n) => queue.run(task(n))))).toEqual(["a", "b", "c"]);
+    expect(events).toEqual(["start a", "end a", "start b", "end b", "start c", "end c"]);
+  });
+
+  it("refuses a task when the line is full, and never runs it", async () => {
+    const queue = new InferenceQueue({ maxWaiting: 2, maxWaitMs: 5_000 });
+    const { open, opened } = gate();
+    const running = queue.run(() => opened);
+    const waiting = [queue.run(async () => 1), queue.run(async () => 2)];
+    expect(queue.load).toEqual({ waiting: 2, running: 1 });
+    let ran = false;
+    const refused = await queue.run(async () => (ran = true)).catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(OverloadedError);
+    expect((refused as OverloadedError).retryAfterSeconds).toBeGreaterThanOrEqual(1);
+    open();
+    await running;
+    expect(await Promise.all(waiting)).toEqual([1, 2]);
+    expect(ran).toBe(false);
+    expect(queue.load).toEqual({ waiting: 0, running: 0 });
+  });
+
+  it("gives up on a task that waited past the limit, without running it, and goes on with the rest", async () => {
+    const queue = new InferenceQueue({ maxWaiting: 10, maxWaitMs: 100 });
+    const { open, opened } = gate();
+    const running = queue.run(() => opened);
+    let ran = false;
+    const late = queue.run(async () => (ran = true)).catch((e: unknown) => e);
+    expect(await late).toBeInstanceOf(OverloadedError);
+    open();
+    await running;
+    expect(ran).toBe(false);
+    expect(await queue.run(async () => "next")).toBe("next");
+  });
+
+  it("passes a task's own error through, and keeps going", async () => {
+    const queue = new InferenceQueue({ maxWaiting: 10, maxWaitMs: 5_000 });
+    await expect(queue.run(async () => Promise.reject(new Error("model failed")))).rejects.toThrow("model failed");
+    expect(await queue.run(async () => 42)).toBe(42);
+  });
+});
+
+describe("HTTP errors", () => {
+  it("answers an overload with 503 and Retry-After, an HttpError with its status, anything else with 500", async () => {
+    const busy = errorResponse(new OverloadedError("busy", 3), "test", "failed");
+    expect([busy.status, busy.headers.get("retry-after"), (await busy.json()).error]).toEqual([503, "3", "busy"]);
+    const bad = errorResponse(new HttpError(415, "not an image"), "test", "failed");
+    expect([bad.status, (await bad.json()).error]).toEqual([415, "not an image"]);
+    const original = console.error;
+    console.error = () => {};
+    const broken = errorResponse(new Error("boom"), "test", "Denoising failed");
+    console.error = original;
+    expect([broken.status, (await broken.json()).error]).toEqual([500, "Denoising failed: boom"]);
+  });
+
+  it("stops reading a body that declares no length as soon as it passes the limit", async () => {
+    let pulled = 0;
+    const endless = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        pulled++;
+        controller.enqueue(new Uint8Array(64 * 1024));
+      },
+    });
+    const request = new Request("http://localhost/", { method: "POST", body: endless, duplex: "half" } as RequestInit);
+    const error = await readBody(request, 1024 * 1024).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(HttpError);
+    expect((error as HttpError).status).toBe(413);
+    expect(pulled).toBeLessThan(40);
+  });
+
+  it("refuses a body by its declared length before reading it", async () => {
+    const request = new Request("http://localhost/", { method: "POST", body: "x", headers: { "content-length": String(10 * 1024 * 1024) } });
+    await expect(readBody(request, 1024)).rejects.toMatchObject({ status: 413 });
+  });
+});
