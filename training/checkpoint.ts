@@ -55,14 +55,13 @@ export async function readCheckpointState<Config>(dir: string): Promise<RunState
   }
 }
 
-/** Copies the checkpoint's weights into freshly built models and, when given the optimizer, restores its state. */
-export async function restoreCheckpoint(dir: string, models: Record<string, LayersModel>, optimizer?: Optimizer): Promise<void> {
+/** Copies the checkpoint's weights into freshly built models and restores the optimizer's state. */
+export async function restoreCheckpoint(dir: string, models: Record<string, LayersModel>, optimizer: Optimizer): Promise<void> {
   for (const [name, model] of Object.entries(models)) {
     const saved = await loadModelFromFile(path.join(dir, name, "model.json"));
     model.setWeights(saved.getWeights());
     saved.dispose();
   }
-  if (!optimizer) return;
   const data = await readFile(path.join(dir, OPTIMIZER_WEIGHTS));
   const specs = JSON.parse(await readFile(path.join(dir, OPTIMIZER_SPECS), "utf8")) as io.WeightsManifestEntry[];
   const named = io.decodeWeights(data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength) as ArrayBuffer, specs);

@@ -12,7 +12,7 @@ import { readCheckpointState, restoreCheckpoint, type RunState } from "./checkpo
 import { runDataCommand } from "./data/errors";
 import { updateManifest, withRelativePaths } from "./export";
 import { trainLoop } from "./loop";
-import { daeTask, FACE_LOSSES, faceAutoencoderTask } from "./tasks/faces";
+import { daeTask, faceAutoencoderTask } from "./tasks/faces";
 import { ae2dTask, vaeTask } from "./tasks/mnist";
 import { pcaTask } from "./tasks/pca";
 import type { ClosedFormTask, CommonConfig, GradientTask } from "./tasks/types";
@@ -30,7 +30,7 @@ const TASKS: Record<string, AnyGradientTask | ClosedFormTask<unknown>> = {
 const BACKENDS = ["tensorflow", "webgpu", "wasm", "cpu"] as const satisfies readonly BackendName[];
 
 /** Flag name -> config key, and how to read its value. */
-const VALUE_FLAGS = {
+const NUMBER_FLAGS = {
   epochs: { key: "epochs", schema: z.coerce.number().int().positive() },
   "batch-size": { key: "batchSize", schema: z.coerce.number().int().positive() },
   lr: { key: "learningRate", schema: z.coerce.number().positive().finite() },
@@ -40,7 +40,6 @@ const VALUE_FLAGS = {
   filters: { key: "filters", schema: z.coerce.number().int().positive() },
   depth: { key: "depth", schema: z.coerce.number().int().nonnegative() },
   downsampling: { key: "downsampling", schema: z.coerce.number().pipe(z.union([z.literal(1), z.literal(2), z.literal(4)])) },
-  loss: { key: "loss", schema: z.enum(FACE_LOSSES) },
 } as const;
 const STRING_FLAGS = { data: "data", "test-data": "testData" } as const;
 
@@ -64,7 +63,6 @@ options:
   --checkpoint-dir DIR (default: checkpoints/<model>)
   --resume             go on from the checkpoint (its config, overridden by any flags given)
   --max-minutes M      stop after M minutes of training, checkpoint and export
-  --loss NAME          face models: psnr (minus the mean per-image PSNR, default) | mse
   --filters N, --depth N, --downsampling N   DAE architecture
   -h, --help`;
 
@@ -73,7 +71,7 @@ function parseCommandLine(argv: string[]) {
     args: argv,
     allowPositionals: true,
     options: {
-      ...Object.fromEntries([...Object.keys(VALUE_FLAGS), ...Object.keys(STRING_FLAGS)].map((f) => [f, { type: "string" as const }])),
+      ...Object.fromEntries([...Object.keys(NUMBER_FLAGS), ...Object.keys(STRING_FLAGS)].map((f) => [f, { type: "string" as const }])),
       backend: { type: "string" },
       out: { type: "string" },
       "checkpoint-dir": { type: "string" },
@@ -95,7 +93,7 @@ function parseCommandLine(argv: string[]) {
     throw new Error(`unknown backend '${backend}': choose one of ${BACKENDS.join(", ")}`);
   }
   const overrides: Record<string, number | string> = {};
-  for (const [flag, { key, schema }] of Object.entries(VALUE_FLAGS)) {
+  for (const [flag, { key, schema }] of Object.entries(NUMBER_FLAGS)) {
     const raw = values[flag];
     if (raw === undefined) continue;
     if (!(key in task.defaults)) throw new Error(`--${flag} does not apply to ${model}`);
@@ -140,13 +138,8 @@ async function trainGradientModel(model: string, task: AnyGradientTask, options:
   log(`config: ${JSON.stringify(config)}`);
   const trainer = await task.prepare(config, data, { backend, log });
   if (resumed) {
-    // Adam's moments are running averages of one loss's gradients; under another loss they would scale the first
-    // steps wrongly (by 100x and more from MSE to PSNR), so they start afresh. Checkpoints from before the loss
-    // option carry none: they count as changed too, which costs a few hundred steps of warm-up at most.
-    const lossChanged = "loss" in task.defaults && (resumed.config as { loss?: string }).loss !== (config as { loss?: string }).loss;
-    await restoreCheckpoint(options.checkpointDir, trainer.models, lossChanged ? undefined : trainer.optimizer);
+    await restoreCheckpoint(options.checkpointDir, trainer.models, trainer.optimizer);
     log(`resumed from ${options.checkpointDir} after epoch ${resumed.epoch} (${resumed.examplesSeen} examples seen)`);
-    if (lossChanged) log("the loss changed: the optimizer's moments start afresh");
   }
   log(`training ${model} on ${trainer.examplesPerEpoch} examples; checkpoints in ${options.checkpointDir}`);
   const stop = await trainLoop(trainer, state, options.checkpointDir, log);

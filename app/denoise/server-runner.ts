@@ -1,15 +1,17 @@
 import { floatsToBytes } from "@/lib/image";
 import type { ServerRunner } from "@/lib/inference/client";
-import { DAE_MODEL } from "@/lib/inference/dae";
+import { DAE_MODEL, daeTileOptions } from "@/lib/inference/dae";
 import { SERVER_FULL_RES_MAX_PIXELS, tooManyPixelsMessage } from "@/lib/inference/limits";
 import { fetchManifest, modelBytes } from "@/lib/inference/model-source";
 import { rgbToFloatImage } from "@/lib/inference/pixels";
+import { runTiled } from "@/lib/inference/tiling";
 import { decodePngExact, encodePng } from "./photo";
 
 /**
  * The end of the backend chain for the DAE: POST /api/denoise. The page has already cropped, resized and corrupted
  * the image, so it sends the noisy pixels as a lossless PNG with `noise=none&full=true` (no further crop, resize
- * or noise) and gets the model's output back as a PNG.
+ * or noise) and gets the model's output back as a PNG. A whole photo goes tile by tile (the same overlapped tiles
+ * the worker runs), so each request stays far under the server's 4 MB body limit.
  */
 
 async function postPng(png: Blob, signal?: AbortSignal): Promise<Blob> {
@@ -26,22 +28,27 @@ async function postPng(png: Blob, signal?: AbortSignal): Promise<Blob> {
   return response.blob();
 }
 
+/** One HWC float image in [0, 1] through the server's model. */
+async function denoiseOnServer(data: Float32Array, width: number, height: number, signal?: AbortSignal): Promise<Float32Array> {
+  const png = await encodePng({ data: floatsToBytes(data), width, height });
+  return rgbToFloatImage(await decodePngExact(await postPng(png, signal))).data;
+}
+
 export function daeServerRunner(modelsBase: string): ServerRunner {
   return {
     async predict(model, input) {
       if (model !== DAE_MODEL) throw new Error(`the server runs only the ${DAE_MODEL} model`);
       const [, height, width] = input.shape;
-      const png = await encodePng({ data: floatsToBytes(input.data), width, height });
-      const output = await decodePngExact(await postPng(png));
-      return { data: rgbToFloatImage(output).data, shape: input.shape };
+      return { data: await denoiseOnServer(input.data, width, height), shape: input.shape };
     },
     async tiled(model, image, signal) {
       if (model !== DAE_MODEL) throw new Error(`the server runs only the ${DAE_MODEL} model`);
       if (image.width * image.height > SERVER_FULL_RES_MAX_PIXELS) {
         throw new Error(`${tooManyPixelsMessage(image.width, image.height, SERVER_FULL_RES_MAX_PIXELS)} (the server's limit; choose a smaller size)`);
       }
-      const output = await decodePngExact(await postPng(await encodePng(image), signal));
-      return { ...output, channels: 3 };
+      const manifest = await fetchManifest(modelsBase);
+      const tiles = daeTileOptions(manifest.models[DAE_MODEL]?.training.config);
+      return runTiled(image, tiles, (input, width, height) => denoiseOnServer(input, width, height, signal), { signal });
     },
     async describe() {
       const manifest = await fetchManifest(modelsBase);

@@ -166,9 +166,26 @@ export function runInference<T>(task: () => Promise<T>): Promise<T> {
   return state.queue.run(task);
 }
 
-/** For GET /api/health: how long this process has run and how busy it is. */
-export function serverLoad(): { uptimeSeconds: number; waiting: number; running: number } {
-  return { uptimeSeconds: Math.round((Date.now() - state.startedAt) / 1000), ...state.queue.load };
+export interface ServerLoad {
+  pid: number;
+  uptimeSeconds: number;
+  waiting: number;
+  running: number;
+  /** Resident memory of the process, bytes. */
+  rssBytes: number;
+  /** Live tfjs tensors: the models' weights, and nothing more between requests (a leak shows as growth). */
+  tensors: number;
+}
+
+/** For GET /api/health: which process this is, how long it has run, how busy it is, and what it holds. */
+export function serverLoad(): ServerLoad {
+  return {
+    pid: process.pid,
+    uptimeSeconds: Math.round((Date.now() - state.startedAt) / 1000),
+    ...state.queue.load,
+    rssBytes: process.memoryUsage.rss(),
+    tensors: tf.memory().numTensors,
+  };
 }
 
 /** Runs a model on one float input and returns its (first) output's values. */

@@ -20,23 +20,7 @@ const FACE_VALUES = FACE_SIZE * FACE_SIZE * 3;
 /** Held-out faces scored after each epoch: enough for a stable PSNR, few enough to stay cheap on a CPU. */
 const VALIDATION_FACES = 256;
 
-/**
- * What training minimises. `mse`: the mean squared error over the batch, where the heavy corruptions (masking, dense
- * salt-and-pepper) leave errors ten times larger than light gaussian noise does and so take most of the gradient.
- * `psnr`: minus the mean per-image PSNR, the figure the evaluation reports; its gradient weighs each image by
- * 1/MSE, so light noise, where the targets are hardest, counts as much in decibels as heavy noise.
- */
-export const FACE_LOSSES = ["mse", "psnr"] as const;
-export type FaceLoss = (typeof FACE_LOSSES)[number];
-
-interface FaceConfig extends CommonConfig {
-  loss: FaceLoss;
-}
-
-export type DaeTaskConfig = FaceConfig & DaeConfig;
-
-/** Floor under each image's MSE in the PSNR loss (50 dB): keeps the log finite for a perfect output. */
-const PSNR_LOSS_FLOOR = 1e-5;
+export type DaeTaskConfig = CommonConfig & DaeConfig;
 
 const commonFaceDefaults = {
   epochs: 20,
@@ -47,7 +31,6 @@ const commonFaceDefaults = {
   data: path.join(FACES_DIR, "faces-64-train.u8"),
   testData: path.join(FACES_DIR, "faces-64-test.u8"),
   limit: 0,
-  loss: "psnr" as FaceLoss,
 };
 
 /** A batch of clean faces in [0, 1], each flipped left-right with probability 1/2 (faces are roughly symmetric). */
@@ -98,17 +81,9 @@ async function loadFaceData(config: CommonConfig): Promise<FaceData> {
   };
 }
 
-/** The loss to minimise, and the term the progress bar shows for it. */
-function faceLoss(loss: FaceLoss, target: tf.Tensor4D, output: tf.Tensor): tf.Scalar {
-  if (loss === "mse") return tf.losses.meanSquaredError(target, output) as tf.Scalar;
-  const perImage = tf.mean(tf.squaredDifference(target, output), [1, 2, 3]);
-  // -PSNR = 10 log10(MSE) for images in [0, 1].
-  return tf.mul(10 / Math.LN10, tf.mean(tf.log(tf.add(perImage, PSNR_LOSS_FLOOR)))) as tf.Scalar;
-}
-
 function faceTrainer(
   { faces, heldOut }: FaceData,
-  config: FaceConfig,
+  config: CommonConfig,
   model: tf.LayersModel,
   name: string,
   makeInput: (clean: Float32Array, count: number, random: Random) => Float32Array,
@@ -123,11 +98,10 @@ function faceTrainer(
       const clean = cleanBatch(faces, indices, random);
       const input = makeInput(clean, indices.length, random);
       const shape: [number, number, number, number] = [indices.length, FACE_SIZE, FACE_SIZE, 3];
-      return tf.tidy((): Record<string, tf.Scalar> => {
+      return tf.tidy(() => {
         const [x, target] = [tf.tensor4d(input, shape), tf.tensor4d(clean, shape)];
-        const loss = optimizer.minimize(() => faceLoss(config.loss, target, model.apply(x, { training: true }) as tf.Tensor), true, variables);
-        // The bar shows the loss as the figure it stands for: the batch MSE, or its mean per-image PSNR in dB.
-        return config.loss === "mse" ? { mse: loss as tf.Scalar } : { psnr: tf.neg(loss as tf.Scalar) };
+        const loss = optimizer.minimize(() => tf.losses.meanSquaredError(target, model.apply(x, { training: true }) as tf.Tensor), true, variables);
+        return { mse: loss as tf.Scalar };
       });
     },
     async evaluate() {
@@ -150,7 +124,7 @@ export const daeTask: GradientTask<DaeTaskConfig, FaceData> = {
   },
 };
 
-export const faceAutoencoderTask: GradientTask<FaceConfig, FaceData> = {
+export const faceAutoencoderTask: GradientTask<CommonConfig, FaceData> = {
   kind: "gradient",
   description: "the seed's plain undercomplete convolutional autoencoder for 64x64 faces (reconstruction only)",
   defaults: commonFaceDefaults,

@@ -5,17 +5,21 @@ import { getServerModel, serverBackend, serverLoad } from "@/lib/inference/serve
 /**
  * GET /api/health: whether this process can serve inference now. It loads the models the routes use (once per
  * process, so the first call also warms the server up) and answers
- *   200 `{ ready: true, backend, models: { name: { "path": sha256, ... } }, uptimeSeconds, queue, storage }`
+ *   200 `{ ready: true, backend, models: { name: { "path": sha256, ... } }, uptimeSeconds, queue, process, storage }`
  *   503 `{ ready: false, error, ... }` when the backend or a model cannot load (missing files, a sha256 mismatch).
  * The sha256s are the manifest's, checked against the bytes when the model was loaded: the deployed versions.
+ * `process` (pid, resident memory, live tfjs tensors) is what the load test watches for leaks.
  */
 
 export const runtime = "nodejs";
 export const dynamic = "force-dynamic";
 
+function loadFigures() {
+  const { uptimeSeconds, waiting, running, pid, rssBytes, tensors } = serverLoad();
+  return { uptimeSeconds, queue: { waiting, running }, process: { pid, rssBytes, tensors }, storage: getModelStorage().describe() };
+}
+
 export async function GET(): Promise<Response> {
-  const { uptimeSeconds, waiting, running } = serverLoad();
-  const common = { uptimeSeconds, queue: { waiting, running }, storage: getModelStorage().describe() };
   const headers = { "Cache-Control": "no-store" };
   try {
     const backend = await serverBackend();
@@ -24,9 +28,9 @@ export async function GET(): Promise<Response> {
       const { entry } = await getServerModel(name);
       models[name] = Object.fromEntries(entry.files.map((f) => [f.path, f.sha256]));
     }
-    return Response.json({ ready: true, backend, models, ...common }, { headers });
+    return Response.json({ ready: true, backend, models, ...loadFigures() }, { headers });
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
-    return Response.json({ ready: false, error: `not ready: ${message}`, ...common }, { status: 503, headers });
+    return Response.json({ ready: false, error: `not ready: ${message}`, ...loadFigures() }, { status: 503, headers });
   }
 }

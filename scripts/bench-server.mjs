@@ -1,0 +1,158 @@
+#!/usr/bin/env node
+// Load and fault figures for the server routes, on loopback, against the production build (`npm run build`
+// first). Prints markdown tables:
+//   1. requests/s and p50/p99 latency of POST /api/denoise (a 64x64 face) and POST /api/vae/decode (one point) at
+//      1, 8 and 64 concurrent connections;
+//   2. each server process's resident memory and live tfjs tensors before and after 10,000 requests (half each);
+//   3. a burst of 200 malformed requests mixed with 200 good ones: every good one must be answered correctly,
+//      every bad one refused with its 4xx, and no process may die.
+// Usage: node scripts/bench-server.mjs [--url http://host:port] [--seconds 10] [--requests 10000]
+// Without --url it starts `node scripts/serve.mjs` (WEB_CONCURRENCY processes, default: every core) itself.
+import { spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
+import net from "node:net";
+import os from "node:os";
+import path from "node:path";
+import { parseArgs } from "node:util";
+import autocannon from "autocannon";
+import sharp from "sharp";
+
+const root = path.resolve(import.meta.dirname, "..");
+const { values } = parseArgs({ options: { url: { type: "string" }, seconds: { type: "string" }, requests: { type: "string" } } });
+const seconds = Number(values.seconds ?? 10);
+const leakRequests = Number(values.requests ?? 10_000);
+
+const face = readFileSync(path.join(root, "tests/fixtures/images/a-face.png"));
+const face64 = await sharp(face).resize(64, 64).png().toBuffer();
+const DENOISE = { method: "POST", path: "/api/denoise?noise=gaussian&level=0.1", headers: { "content-type": "image/png" }, body: face64 };
+const DECODE = { method: "POST", path: "/api/vae/decode", headers: { "content-type": "application/json" }, body: JSON.stringify({ z: [[0.5, -1]] }) };
+
+async function freePort() {
+  return new Promise((resolve) => {
+    const server = net.createServer().listen(0, "127.0.0.1", () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+async function startServer() {
+  const port = await freePort();
+  const child = spawn(process.execPath, [path.join(root, "scripts/serve.mjs"), "-H", "127.0.0.1", "-p", String(port)], {
+    cwd: root,
+    env: { ...process.env, NEXT_TELEMETRY_DISABLED: "1" },
+    stdio: ["ignore", "ignore", "inherit"],
+  });
+  const base = `http://127.0.0.1:${port}`;
+  for (let i = 0; i < 240; i++) {
+    if (child.exitCode !== null) throw new Error(`the server exited (${child.exitCode}); did you run npm run build?`);
+    if ((await fetch(`${base}/api/health`).catch(() => null))?.ok) return { base, child };
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  throw new Error("the server did not become ready in 2 minutes");
+}
+
+/** Health from every server process: asks until each pid has answered (a cluster spreads connections). */
+async function processFigures(base, expected) {
+  const seen = new Map();
+  for (let i = 0; i < 200 && seen.size < expected; i++) {
+    const agent = await fetch(`${base}/api/health`, { headers: { connection: "close" } });
+    const body = await agent.json();
+    if (!body.ready) throw new Error(`not ready: ${body.error}`);
+    seen.set(body.process.pid, body.process);
+  }
+  return seen;
+}
+
+function run(options) {
+  return new Promise((resolve, reject) => autocannon(options, (error, result) => (error ? reject(error) : resolve(result))));
+}
+
+const { base, child } = values.url ? { base: values.url.replace(/\/$/, ""), child: null } : await startServer();
+const processes = values.url ? 1 : Number(process.env.WEB_CONCURRENCY ?? os.availableParallelism());
+try {
+  // Warm every process: models loaded, kernels compiled.
+  for (let i = 0; i < 4 * processes; i++) {
+    await fetch(base + DENOISE.path, { method: "POST", headers: DENOISE.headers, body: face64 });
+    await fetch(base + DECODE.path, { method: "POST", headers: DECODE.headers, body: DECODE.body });
+  }
+  console.log(`server: ${base}, ${processes} process(es); client: autocannon on the same ${os.availableParallelism()}-core machine (${os.cpus()[0].model})\n`);
+
+  console.log("| route | connections | requests/s | p50 (ms) | p99 (ms) | non-2xx | errors |");
+  console.log("| --- | ---: | ---: | ---: | ---: | ---: | ---: |");
+  for (const [name, request] of [["POST /api/denoise (64x64)", DENOISE], ["POST /api/vae/decode (1 point)", DECODE]]) {
+    for (const connections of [1, 8, 64]) {
+      const r = await run({ url: base, connections, duration: seconds, requests: [request] });
+      console.log(`| ${name} | ${connections} | ${r.requests.average.toFixed(1)} | ${r.latency.p50} | ${r.latency.p99} | ${r.non2xx} | ${r.errors + r.timeouts} |`);
+    }
+  }
+
+  const before = await processFigures(base, processes);
+  const leak = await run({ url: base, connections: 8, amount: leakRequests, requests: [DENOISE, DECODE] });
+  const after = await processFigures(base, processes);
+  console.log(`\n${leak.requests.total} requests (denoise and decode alternating, 8 connections): ${leak.non2xx} non-2xx, ${leak.errors} errors`);
+  console.log("| process | RSS before (MB) | RSS after (MB) | tensors before | tensors after |");
+  console.log("| --- | ---: | ---: | ---: | ---: |");
+  for (const [pid, b] of before) {
+    const a = after.get(pid);
+    console.log(`| ${pid} | ${(b.rssBytes / 2 ** 20).toFixed(0)} | ${a ? (a.rssBytes / 2 ** 20).toFixed(0) : "gone"} | ${b.tensors} | ${a?.tensors ?? "gone"} |`);
+  }
+
+  await faultBurst(base, before);
+} finally {
+  child?.kill("SIGTERM");
+}
+
+async function faultBurst(base, pidsBefore) {
+  const bomb = await sharp({ create: { width: 10_000, height: 10_000, channels: 3, background: "#000" } }).png({ compressionLevel: 9 }).toBuffer();
+  const post = (route, type, body) => ({ route, init: { method: "POST", headers: type ? { "content-type": type } : {}, body } });
+  const bad = [
+    [post("/api/denoise", "image/png", new Uint8Array(0)), 400],
+    [post("/api/denoise", "image/png", "this is not an image"), 415],
+    [post("/api/denoise", "image/png", face.subarray(0, 120)), 422],
+    [post("/api/denoise", "text/plain", face64), 415],
+    [post("/api/denoise?level=abc&noise=gaussian", "image/png", face64), 400],
+    [post("/api/denoise?noise=bogus", "image/png", face64), 400],
+    [post("/api/denoise?crop=1,2", "image/png", face64), 400],
+    [post("/api/denoise", "image/png", new Uint8Array(5 * 1024 * 1024)), 413],
+    [post("/api/denoise", "image/png", bomb), 413],
+    [post("/api/vae/decode", "application/json", "{not json"), 400],
+    [post("/api/vae/decode", "application/json", '{"z": [[1e999, 0]]}'), 400],
+    [post("/api/vae/decode", "application/json", '{"z": []}'), 400],
+    [post("/api/vae/decode", "application/json", JSON.stringify({ z: Array.from({ length: 401 }, () => [0, 0]) })), 413],
+    [post("/api/vae/decode", "text/plain", DECODE.body), 415],
+    [post("/api/vae/encode", "application/json", JSON.stringify({ pixels: new Array(783).fill(0) })), 400],
+  ];
+  const good = [
+    [post(DENOISE.path, "image/png", face64), async (r) => r.headers.get("content-type") === "image/png" && (await sharp(Buffer.from(await r.arrayBuffer())).metadata()).width === 64],
+    [post(DECODE.path, "application/json", DECODE.body), async (r) => (await r.json()).pixels?.[0]?.length === 784],
+  ];
+  const jobs = [];
+  for (let i = 0; i < 200; i++) jobs.push({ kind: "bad", request: bad[i % bad.length][0], expect: bad[i % bad.length][1] });
+  for (let i = 0; i < 200; i++) jobs.push({ kind: "good", request: good[i % good.length][0], check: good[i % good.length][1] });
+  jobs.sort(() => Math.random() - 0.5);
+  const failures = [];
+  const tally = { good: 0, bad: 0 };
+  let next = 0;
+  // 32 in flight: a burst, but inside the server's queue limit, so that every good request gets its turn.
+  await Promise.all(
+    Array.from({ length: 32 }, async () => {
+      while (next < jobs.length) {
+        const job = jobs[next++];
+        const response = await fetch(base + job.request.route, job.request.init).catch((e) => e);
+        if (response instanceof Error) failures.push(`${job.kind} ${job.request.route}: ${response.message}`);
+        else if (job.kind === "bad") {
+          const body = await response.json().catch(() => null);
+          if (response.status === job.expect && typeof body?.error === "string") tally.bad++;
+          else failures.push(`bad ${job.request.route}: ${response.status} (expected ${job.expect}) ${JSON.stringify(body)?.slice(0, 100)}`);
+        } else if (response.status === 200 && (await job.check(response))) tally.good++;
+        else failures.push(`good ${job.request.route}: ${response.status}`);
+      }
+    }),
+  );
+  const pidsAfter = await processFigures(base, pidsBefore.size);
+  const survived = [...pidsBefore.keys()].every((pid) => pidsAfter.has(pid));
+  console.log(`\nfault burst: ${tally.good}/200 good requests answered correctly, ${tally.bad}/200 malformed ones refused with the expected status and a JSON error; every server process ${survived ? "still up" : "NOT all up (one restarted)"}`);
+  for (const f of failures.slice(0, 10)) console.log(`  ${f}`);
+  if (failures.length > 0 || !survived) process.exitCode = 1;
+}
