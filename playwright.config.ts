@@ -13,7 +13,7 @@ import { defineConfig, type PlaywrightTestConfig } from "@playwright/test";
  *   server  the same flags and ?backends=webgpu,webgl,wasm,server: plain-JS CPU cannot be switched off by a
  *           browser flag, so the URL leaves it out of the chain, and everything before the server fails.
  * Every project runs backends.spec.ts and latent.spec.ts (whose full spec runs on webgl and wasm, and a hover
- * latency check everywhere); webgl also runs the denoising page's tests.
+ * latency check everywhere); webgl also runs the denoising page's tests, and server the Deno check.
  */
 
 /** A free port, chosen once: the config is evaluated again in each worker process, which inherits E2E_PORT. */
@@ -61,7 +61,8 @@ export default defineConfig({
   reporter: [["list"], ["json", { outputFile: "test-results/playwright.json" }]],
   use: { baseURL, viewport: { width: 1280, height: 900 }, screenshot: "only-on-failure", trace: "retain-on-failure" },
   webServer: {
-    command: `npx next start -H 127.0.0.1 -p ${port()}`,
+    // `npm start`'s server: a cluster of Next processes (scripts/serve.mjs).
+    command: `node scripts/serve.mjs -H 127.0.0.1 -p ${port()}`,
     url: `${baseURL}/denoise`,
     reuseExistingServer: false,
     timeout: 120_000,
@@ -74,6 +75,6 @@ export default defineConfig({
     project("webgpu", ["--enable-unsafe-webgpu"]),
     project("wasm", ["--use-gl=disabled"]),
     project("cpu", ["--use-gl=disabled", "--js-flags=--jitless"]),
-    project("server", ["--use-gl=disabled", "--js-flags=--jitless"], "?backends=webgpu,webgl,wasm,server"),
+    project("server", ["--use-gl=disabled", "--js-flags=--jitless"], "?backends=webgpu,webgl,wasm,server", ["backends.spec.ts", "latent.spec.ts", "deno.spec.ts"]),
   ],
 });

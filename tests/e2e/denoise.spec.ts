@@ -36,6 +36,31 @@ test("upload a face, gaussian 0.1: denoised beats noisy, and matches the same mo
   expect(sum / node.bytes.length).toBeLessThan(0.5);
 });
 
+test("share: the link shows exactly the noisy and denoised faces", async ({ page, request }) => {
+  await uploadFace(page);
+  await setGaussian(page, 0.2);
+  await waitForResult(page);
+  const [noisy, denoised] = [await canvasRgb(page, "noisy"), await canvasRgb(page, "denoised")];
+  await page.getByTestId("share").click();
+  const link = page.getByTestId("share-link");
+  await expect(link).toBeVisible();
+  const href = (await link.getAttribute("href"))!;
+  const id = href.split("/").pop()!;
+  const record = await (await request.get(`/api/share/${id}`)).json();
+  expect(record).toMatchObject({ width: 64, height: 64, noise: { kind: "gaussian", level: 0.2 } });
+  expect(record.metrics.psnrDenoised).toBeCloseTo(Number(await page.getByTestId("psnr-denoised").textContent()), 1);
+
+  await page.goto(href);
+  await expect(page.getByRole("heading", { name: "A shared denoised face" })).toBeVisible();
+  for (const [name, pixels] of [["noisy", noisy], ["denoised", denoised]] as const) {
+    await expect(page.getByTestId(`shared-${name}`)).toHaveJSProperty("complete", true);
+    const png = await (await request.get(`/api/share/${id}/${name}.png`)).body();
+    const { data } = await sharp(png).raw().toBuffer({ resolveWithObject: true });
+    expect(Array.from(data)).toEqual(pixels.data);
+  }
+  expect((await request.get("/share/AAAAAAAAAAAAAAAAAAAAAA")).status()).toBe(404);
+});
+
 test("noise controls: the noisy image follows the slider; none leaves the photo as it is; reseed changes it", async ({ page }) => {
   await setGaussian(page, 0.3);
   await waitForResult(page);
