@@ -1,6 +1,6 @@
 import { floatsToBytes } from "@/lib/image";
 import type { ServerRunner } from "@/lib/inference/client";
-import { DAE_MODEL, daeTileOptions } from "@/lib/inference/dae";
+import { DAE_MODEL } from "@/lib/inference/dae";
 import { SERVER_FULL_RES_MAX_PIXELS, tooManyPixelsMessage } from "@/lib/inference/limits";
 import { fetchManifest, modelBytes } from "@/lib/inference/model-source";
 import { rgbToFloatImage } from "@/lib/inference/pixels";
@@ -10,8 +10,8 @@ import { decodePngExact, encodePng } from "./photo";
 /**
  * The end of the backend chain for the DAE: POST /api/denoise. The page has already cropped, resized and corrupted
  * the image, so it sends the noisy pixels as a lossless PNG with `noise=none&full=true` (no further crop, resize
- * or noise) and gets the model's output back as a PNG. A whole photo goes tile by tile (the same overlapped tiles
- * the worker runs), so each request stays far under the server's 4 MB body limit.
+ * or noise) and gets the model's output back as a PNG. A whole photo goes tile by tile (the page's overlapped
+ * tiles, as the worker runs them), so each request stays far under the server's 4 MB body limit.
  */
 
 async function postPng(png: Blob, signal?: AbortSignal): Promise<Blob> {
@@ -41,14 +41,12 @@ export function daeServerRunner(modelsBase: string): ServerRunner {
       const [, height, width] = input.shape;
       return { data: await denoiseOnServer(input.data, width, height), shape: input.shape };
     },
-    async tiled(model, image, signal) {
+    async tiled(model, image, tiles, onProgress, signal) {
       if (model !== DAE_MODEL) throw new Error(`the server runs only the ${DAE_MODEL} model`);
       if (image.width * image.height > SERVER_FULL_RES_MAX_PIXELS) {
         throw new Error(`${tooManyPixelsMessage(image.width, image.height, SERVER_FULL_RES_MAX_PIXELS)} (the server's limit; choose a smaller size)`);
       }
-      const manifest = await fetchManifest(modelsBase);
-      const tiles = daeTileOptions(manifest.models[DAE_MODEL]?.training.config);
-      return runTiled(image, tiles, (input, width, height) => denoiseOnServer(input, width, height, signal), { signal });
+      return runTiled(image, tiles, (input, width, height) => denoiseOnServer(input, width, height, signal), { signal, onProgress });
     },
     async describe() {
       const manifest = await fetchManifest(modelsBase);

@@ -19,7 +19,8 @@ export interface RgbaLikeImage {
 export interface ServerRunner {
   /** One output, or every output of a model that has several (in the model's order). */
   predict(model: string, input: TensorData): Promise<TensorData | TensorData[]>;
-  tiled?(model: string, image: RgbaLikeImage, signal: AbortSignal): Promise<RgbaLikeImage>;
+  /** An image-to-image model over a whole image, with the page's tiling (a server may split it further). */
+  tiled?(model: string, image: RgbaLikeImage, tiles: TileSpec, onProgress: (done: number, total: number) => void, signal: AbortSignal): Promise<RgbaLikeImage>;
   /** Model sizes and versions for the badge, where the worker could not fetch them. */
   describe?(): Promise<ModelInfo[]>;
 }
@@ -276,7 +277,7 @@ export class InferenceClient {
       async () => {
         if (!this.options.server?.tiled) throw new Error("the server cannot run this model on whole images");
         const t0 = performance.now();
-        const value = await this.options.server.tiled(model, image, signal);
+        const value = await this.options.server.tiled(model, image, tiles, onProgress, signal);
         return { value, ms: performance.now() - t0, backend: "server" };
       },
     );

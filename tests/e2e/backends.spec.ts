@@ -62,3 +62,27 @@ test("the chain ends up on this project's backend, and denoises there as the mod
   console.log(`[${backend}] page load -> first denoised ${record.firstDenoisedAtMs} ms; inference median ${record.medianInferenceMs} ms`);
   await page.screenshot({ path: `test-results/screenshots/denoise-${backend}.png`, fullPage: true });
 });
+
+test("the whole photo on the server: sent tile by tile, assembled at its own size", async ({ page }, testInfo) => {
+  const { backend, query } = testInfo.project.metadata as BackendProjectMetadata;
+  test.skip(backend !== "server", "the tiled path of the server rung; the client rungs run it in denoise.spec.ts");
+  const posts: number[] = [];
+  page.on("request", (r) => {
+    if (r.url().includes("/api/denoise") && r.method() === "POST") posts.push(r.postDataBuffer()?.length ?? 0);
+  });
+  await page.goto(`/denoise${query}${query ? "&" : "?"}tile=32`);
+  await waitForResult(page);
+  await uploadFace(page, "tests/fixtures/images/c-wide.jpg");
+  await setGaussian(page, 0.1);
+  await waitForResult(page);
+  const before = posts.length;
+  await page.getByTestId("denoise-full").click();
+  const result = page.getByTestId("full-result");
+  await expect(result).toBeVisible();
+  await expect(result).toHaveAttribute("data-width", "96");
+  await expect(result).toHaveAttribute("data-height", "64");
+  const tiles = Number(await result.getAttribute("data-tiles"));
+  expect(tiles).toBeGreaterThan(1);
+  expect(posts.length - before).toBe(tiles);
+  expect(Number(await page.getByTestId("full-psnr-denoised").textContent())).toBeGreaterThan(Number(await page.getByTestId("full-psnr-noisy").textContent()));
+});
