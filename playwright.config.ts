@@ -75,6 +75,6 @@ export default defineConfig({
     project("webgpu", ["--enable-unsafe-webgpu"]),
     project("wasm", ["--use-gl=disabled"]),
     project("cpu", ["--use-gl=disabled", "--js-flags=--jitless"]),
-    project("server", ["--use-gl=disabled", "--js-flags=--jitless"], "?backends=webgpu,webgl,wasm,server", ["backends.spec.ts", "latent.spec.ts", "deno.spec.ts"]),
+    project("server", ["--use-gl=disabled", "--js-flags=--jitless"], "?backends=webgpu,webgl,wasm,server", ["backends.spec.ts", "latent.spec.ts", "deno.spec.ts", "bundle.spec.ts"]),
   ],
 });
