@@ -5,9 +5,12 @@ import { defineConfig, type PlaywrightTestConfig } from "@playwright/test";
  * End-to-end tests of the production build (`next build` first; `npm test` does it when .next is missing) in
  * Debian's Chromium (`apt-get install chromium`; Playwright's own browser download is not used).
  *
- * One project per rung of the backend chain, each with the browser flags that switch the rungs above it off:
- *   webgpu  --enable-unsafe-webgpu (WebGPU on SwiftShader: correct, slow)
- *   webgl   no flags: WebGPU finds no adapter without --enable-unsafe-webgpu; WebGL runs on SwiftShader
+ * One project per rung of the backend chain, each with the browser flags that switch the rungs above it off. This
+ * machine has no GPU, so by default the pages would start on WASM (lib/inference/device-class.ts); the GPU
+ * projects name the GPU-first chain in the URL to test those rungs anyway:
+ *   webgpu  --enable-unsafe-webgpu (WebGPU on SwiftShader: correct, slow), ?backends=webgpu,webgl,wasm,cpu,server
+ *   webgl   no flags: WebGPU finds no adapter without --enable-unsafe-webgpu; WebGL runs on SwiftShader;
+ *           ?backends=webgl,wasm,cpu,server
  *   wasm    --use-gl=disabled: no WebGL anywhere (--disable-webgl leaves it on in workers' OffscreenCanvas)
  *   cpu     also --js-flags=--jitless: V8 without a JIT has no WebAssembly (--noexpose_wasm no longer hides it)
  *   server  the same flags and ?backends=webgpu,webgl,wasm,server: plain-JS CPU cannot be switched off by a
@@ -71,8 +74,8 @@ export default defineConfig({
     stderr: "pipe",
   },
   projects: [
-    project("webgl", [], "", ["backends.spec.ts", "denoise.spec.ts", "latent.spec.ts"]),
-    project("webgpu", ["--enable-unsafe-webgpu"]),
+    project("webgl", [], "?backends=webgl,wasm,cpu,server", ["backends.spec.ts", "denoise.spec.ts", "latent.spec.ts"]),
+    project("webgpu", ["--enable-unsafe-webgpu"], "?backends=webgpu,webgl,wasm,cpu,server"),
     project("wasm", ["--use-gl=disabled"]),
     project("cpu", ["--use-gl=disabled", "--js-flags=--jitless"]),
     project("server", ["--use-gl=disabled", "--js-flags=--jitless"], "?backends=webgpu,webgl,wasm,server", ["backends.spec.ts", "latent.spec.ts", "deno.spec.ts", "bundle.spec.ts"]),

@@ -1,16 +1,19 @@
 "use client";
 
 import { useEffect, useState } from "react";
-import { ALL_BACKENDS, type BackendName, parseBackendList } from "@/lib/inference/backends";
+import { type BackendName, parseBackendList } from "@/lib/inference/backends";
+import { DEFAULT_CHAINS, detectDeviceClass } from "@/lib/inference/device-class";
 import type { BackendChoice } from "./BackendBadge";
 
 /**
  * The backend chain a page runs its models on: the by-hand choice of the badge's menu, else `?backends=` from the
- * URL, else all of them (WebGPU, WebGL, WASM, CPU, server). `chain` is null until the URL has been read (one
- * extra render on load), so no worker starts on a chain that is about to change. Shared by the pages.
+ * URL, else the default order for this device's class (lib/inference/device-class.ts: GPU backends first with a
+ * hardware GPU, WebAssembly first without one). `chain` is null until the URL and the device have been read, so
+ * no worker starts on a chain that is about to change. Shared by the pages.
  */
 export function useBackendChain(): { chain: BackendName[] | null; choice: BackendChoice; onChoice: (next: BackendChoice) => void } {
   const [urlBackends, setUrlBackends] = useState<BackendName[] | null | undefined>(undefined);
+  const [deviceChain, setDeviceChain] = useState<BackendName[] | null>(null);
   const [choice, setChoice] = useState<BackendChoice>("auto");
 
   useEffect(() => {
@@ -19,6 +22,11 @@ export function useBackendChain(): { chain: BackendName[] | null; choice: Backen
     // eslint-disable-next-line react-hooks/set-state-in-effect
     setUrlBackends(list);
     if (list?.length === 1) setChoice(list[0]);
+    let live = true;
+    void detectDeviceClass().then(({ deviceClass }) => live && setDeviceChain(DEFAULT_CHAINS[deviceClass]));
+    return () => {
+      live = false;
+    };
   }, []);
 
   const onChoice = (next: BackendChoice) => {
@@ -30,6 +38,7 @@ export function useBackendChain(): { chain: BackendName[] | null; choice: Backen
     if (next === "auto") setUrlBackends(null);
   };
 
-  const chain = urlBackends === undefined ? null : choice === "auto" ? [...(urlBackends ?? ALL_BACKENDS)] : [choice];
+  const auto = urlBackends ?? deviceChain;
+  const chain = urlBackends === undefined ? null : choice !== "auto" ? [choice] : auto ? [...auto] : null;
   return { chain, choice, onChoice };
 }

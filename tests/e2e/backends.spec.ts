@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { expect, test } from "@playwright/test";
 import type { BackendProjectMetadata } from "../../playwright.config";
-import { canvasRgb, denoiseInNode, median, readPsnr, setGaussian, timings, uploadFace, waitForResult } from "./helpers";
+import { canvasRgb, denoiseInNode, expectedDefaultBackend, median, readPsnr, setGaussian, timings, uploadFace, waitForResult } from "./helpers";
 
 /**
  * Each rung of the backend chain, reached when the browser flags of this project (playwright.config.ts) switch off
@@ -61,6 +61,16 @@ test("the chain ends up on this project's backend, and denoises there as the mod
   await testInfo.attach("timings", { body: JSON.stringify(record, null, 2), contentType: "application/json" });
   console.log(`[${backend}] page load -> first denoised ${record.firstDenoisedAtMs} ms; inference median ${record.medianInferenceMs} ms`);
   await page.screenshot({ path: `test-results/screenshots/denoise-${backend}.png`, fullPage: true });
+});
+
+test("without ?backends=, a device whose only GPU is software starts on WASM", async ({ page }, testInfo) => {
+  const { backend } = testInfo.project.metadata as BackendProjectMetadata;
+  test.skip(backend !== "webgpu" && backend !== "webgl", "the projects with a (software) GPU");
+  await page.goto("/denoise");
+  await expect(page.getByTestId("backend")).toHaveText(await expectedDefaultBackend(page), { timeout: 120_000 });
+  await waitForResult(page);
+  // WASM was the first rung tried: no GPU backend was started and passed over on the way.
+  expect((await page.getByTestId("backend-attempts").allTextContents()).join(" ")).not.toMatch(/webgpu|webgl/i);
 });
 
 test("the whole photo on the server: sent tile by tile, assembled at its own size", async ({ page }, testInfo) => {

@@ -7,6 +7,19 @@ import { fetchModels } from "@/lib/inference/model-source";
 export const FIXTURES = "tests/fixtures/images";
 export const BACKEND_NAMES = /^(webgpu|webgl|wasm|cpu|server)$/;
 
+/**
+ * Where the default chain should start in this browser: WASM when its WebGL renderer is a software one (SwiftShader
+ * on this GPU-less machine), else a GPU backend. Read independently of lib/inference/device-class.ts.
+ */
+export async function expectedDefaultBackend(page: Page): Promise<RegExp> {
+  const renderer = await page.evaluate(() => {
+    const gl = document.createElement("canvas").getContext("webgl2");
+    const info = gl?.getExtension("WEBGL_debug_renderer_info");
+    return gl && info ? String(gl.getParameter(info.UNMASKED_RENDERER_WEBGL)) : null;
+  });
+  return renderer === null || /swiftshader/i.test(renderer) ? /^wasm$/ : /^(webgpu|webgl)$/;
+}
+
 /** Waits until the page has a backend and a denoised result for its current settings. */
 export async function waitForResult(page: Page) {
   await expect(page.getByTestId("backend")).toHaveText(BACKEND_NAMES);
