@@ -6,7 +6,7 @@
  * transposed BatchMatMul and its Conv2DBackpropInput are naive loops, much
  * slower than its XNNPACK-backed untransposed BatchMatMul and Conv2D. The
  * overrides below express the three training kernels through those fast
- * kernels; `training/bench-kernels.ts` measures the difference (a small conv
+ * kernels; `training/bench-training.ts` measures the difference (a small conv
  * autoencoder's training step runs a few hundred times faster than on the cpu
  * backend).
  *
