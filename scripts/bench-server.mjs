@@ -64,6 +64,12 @@ async function processFigures(base, expected) {
   return seen;
 }
 
+/** "0", or the count with its status codes, e.g. "13 (503: 13)". */
+function non2xx(result) {
+  const codes = Object.entries(result.statusCodeStats ?? {}).filter(([code]) => !code.startsWith("2"));
+  return result.non2xx === 0 ? "0" : `${result.non2xx} (${codes.map(([code, { count }]) => `${code}: ${count}`).join(", ")})`;
+}
+
 function run(options) {
   return new Promise((resolve, reject) => autocannon(options, (error, result) => (error ? reject(error) : resolve(result))));
 }
@@ -83,14 +89,14 @@ try {
   for (const [name, request] of [["POST /api/denoise (64x64)", DENOISE], ["POST /api/vae/decode (1 point)", DECODE]]) {
     for (const connections of [1, 8, 64]) {
       const r = await run({ url: base, connections, duration: seconds, requests: [request] });
-      console.log(`| ${name} | ${connections} | ${r.requests.average.toFixed(1)} | ${r.latency.p50} | ${r.latency.p99} | ${r.non2xx} | ${r.errors + r.timeouts} |`);
+      console.log(`| ${name} | ${connections} | ${r.requests.average.toFixed(1)} | ${r.latency.p50} | ${r.latency.p99} | ${non2xx(r)} | ${r.errors + r.timeouts} |`);
     }
   }
 
   const before = await processFigures(base, processes);
   const leak = await run({ url: base, connections: 8, amount: leakRequests, requests: [DENOISE, DECODE] });
   const after = await processFigures(base, processes);
-  console.log(`\n${leak.requests.total} requests (denoise and decode alternating, 8 connections): ${leak.non2xx} non-2xx, ${leak.errors} errors`);
+  console.log(`\n${leak.requests.total} requests (denoise and decode alternating, 8 connections): ${non2xx(leak)} non-2xx, ${leak.errors} errors`);
   console.log("| process | RSS before (MB) | RSS after (MB) | tensors before | tensors after |");
   console.log("| --- | ---: | ---: | ---: | ---: |");
   for (const [pid, b] of before) {
