@@ -1,5 +1,5 @@
 import type { Metadata } from "next";
-import Link from "next/link";
+import { SiteBreadcrumb } from "@/app/_components/SiteBreadcrumb";
 import { DenoiseApp, type Sample } from "./DenoiseApp";
 
 export const metadata: Metadata = {
@@ -16,11 +16,7 @@ const SAMPLES: Sample[] = [101, 105, 112, 127, 139, 179].map((index, i) => ({
 export default function DenoisePage() {
   return (
     <main className="mx-auto max-w-5xl px-4 py-8 sm:px-6">
-      <nav aria-label="Breadcrumb" className="text-sm">
-        <Link href="/" className="text-blue-800 underline hover:no-underline dark:text-blue-300">
-          Autoencoders in your browser
-        </Link>
-      </nav>
+      <SiteBreadcrumb />
       <h1 className="mt-2 text-3xl font-bold tracking-tight">Denoise a face</h1>
       <p className="mt-3 max-w-3xl text-slate-700 dark:text-slate-300">
         A convolutional denoising autoencoder, trained blind on CelebA faces with gaussian, salt-and-pepper and masking

@@ -1,7 +1,7 @@
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import type { Metadata } from "next";
-import Link from "next/link";
+import { SiteBreadcrumb } from "@/app/_components/SiteBreadcrumb";
 import { z } from "zod";
 import { type Knn5, LatentApp } from "./LatentApp";
 
@@ -28,11 +28,7 @@ export default async function LatentPage() {
   const knn5 = await readKnn5();
   return (
     <main className="mx-auto max-w-6xl px-4 py-8 sm:px-6">
-      <nav aria-label="Breadcrumb" className="text-sm">
-        <Link href="/" className="text-blue-800 underline hover:no-underline dark:text-blue-300">
-          Autoencoders in your browser
-        </Link>
-      </nav>
+      <SiteBreadcrumb />
       <h1 className="mt-2 text-3xl font-bold tracking-tight">The MNIST latent plane</h1>
       <p className="mt-3 max-w-3xl text-slate-700 dark:text-slate-300">
         A variational autoencoder (Kingma &amp; Welling, 2014) squeezes each 28×28 MNIST digit into two numbers. Here are the 10,000 test digits in

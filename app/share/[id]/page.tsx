@@ -1,5 +1,6 @@
 import type { Metadata } from "next";
 import Link from "next/link";
+import { SiteBreadcrumb } from "@/app/_components/SiteBreadcrumb";
 import { notFound } from "next/navigation";
 import { readShare, SHARE_IMAGES, shareImageUrl } from "@/lib/share";
 
@@ -23,11 +24,7 @@ export default async function SharePage({ params }: { params: Promise<{ id: stri
   const { noise, metrics } = share;
   return (
     <main className="mx-auto max-w-3xl px-4 py-8 sm:px-6">
-      <nav aria-label="Breadcrumb" className="text-sm">
-        <Link href="/" className="text-blue-800 underline hover:no-underline dark:text-blue-300">
-          Autoencoders in your browser
-        </Link>
-      </nav>
+      <SiteBreadcrumb />
       <h1 className="mt-2 text-3xl font-bold tracking-tight">A shared denoised face</h1>
       <p className="mt-3 text-slate-700 dark:text-slate-300">
         {noise.kind === "none" ? "Denoised as it came, with no added noise" : `With ${NOISE_NAMES[noise.kind]} ${noise.level}`}, shared on{" "}
