@@ -63,6 +63,23 @@ function computeMetrics(result: Result): Metrics {
   return { psnrNoisy: psnr(c, n), psnrDenoised: psnr(c, d), ssimNoisy: ssim(c, n), ssimDenoised: ssim(c, d) };
 }
 
+/** One row of the quality table: PSNR and SSIM of an image against the original ("–" until there is a result). */
+function MetricRow({ label, testId, psnr, ssim, emphasis = false }: { label: string; testId: string; psnr?: number; ssim?: number; emphasis?: boolean }) {
+  return (
+    <tr className={emphasis ? "font-semibold" : undefined}>
+      <th scope="row" className={`py-1 text-left ${emphasis ? "" : "font-normal"}`}>
+        {label}
+      </th>
+      <td className="py-1 pl-4 text-right" data-testid={`psnr-${testId}`}>
+        {psnr === undefined ? "–" : formatDb(psnr)}
+      </td>
+      <td className="py-1 pl-4 text-right" data-testid={`ssim-${testId}`}>
+        {ssim === undefined ? "–" : ssim.toFixed(3)}
+      </td>
+    </tr>
+  );
+}
+
 declare global {
   interface Window {
     /** Timings for tests and measurements: ms since navigation start. */
@@ -403,28 +420,8 @@ export function DenoiseApp({ modelsBase, samples }: { modelsBase: string; sample
                     </tr>
                   </thead>
                   <tbody>
-                    <tr>
-                      <th scope="row" className="py-1 text-left font-normal">
-                        Noisy
-                      </th>
-                      <td className="py-1 pl-4 text-right" data-testid="psnr-noisy">
-                        {metrics ? formatDb(metrics.psnrNoisy) : "–"}
-                      </td>
-                      <td className="py-1 pl-4 text-right" data-testid="ssim-noisy">
-                        {metrics ? metrics.ssimNoisy.toFixed(3) : "–"}
-                      </td>
-                    </tr>
-                    <tr className="font-semibold">
-                      <th scope="row" className="py-1 text-left">
-                        Denoised
-                      </th>
-                      <td className="py-1 pl-4 text-right" data-testid="psnr-denoised">
-                        {metrics ? formatDb(metrics.psnrDenoised) : "–"}
-                      </td>
-                      <td className="py-1 pl-4 text-right" data-testid="ssim-denoised">
-                        {metrics ? metrics.ssimDenoised.toFixed(3) : "–"}
-                      </td>
-                    </tr>
+                    <MetricRow label="Noisy" testId="noisy" psnr={metrics?.psnrNoisy} ssim={metrics?.ssimNoisy} />
+                    <MetricRow label="Denoised" testId="denoised" psnr={metrics?.psnrDenoised} ssim={metrics?.ssimDenoised} emphasis />
                   </tbody>
                 </table>
                 <button
