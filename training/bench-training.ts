@@ -3,14 +3,17 @@
  *
  *   npm run bench:training
  *
- * Prints three tables: single-kernel timings of the three kernels the wasm overrides replace (cpu, stock wasm,
+ * Prints these tables: single-kernel timings of the three kernels the wasm overrides replace (cpu, stock wasm,
  * wasm with the overrides); images per second of a real training step of the shipped models (`dae`, `vae`: the
  * same step code the training CLI runs, on random data) on each setup; and the floor: each model's FLOPs per
  * image, the machine's measured peak (a large matrix product on one wasm thread, the kernel our convolutions
- * become), and the measured throughput as a fraction of what that peak allows. The stock wasm backend has no
+ * become), and the measured throughput as a fraction of what that peak allows; then, where a Python with PyTorch
+ * is installed, the same models trained by PyTorch on this machine (training/yardstick.py). The stock wasm backend has no
  * Conv2DBackpropFilter kernel, so it cannot train the DAE at all. Stock wasm is measured before the overrides
  * because registering them cannot be undone in one process.
  */
+import { spawnSync } from "node:child_process";
+import path from "node:path";
 import * as tf from "@tensorflow/tfjs";
 import "@tensorflow/tfjs-backend-wasm";
 import type { LayersModel } from "@tensorflow/tfjs-layers";
@@ -261,6 +264,42 @@ async function main(): Promise<void> {
     ]);
   }
   printTable(["model", "forward GFLOP/image", "training GFLOP/image", "images/s at peak", "measured (wasm + overrides)", "of peak"], rows);
+  printYardstick(MODEL_CASES.map((c, i) => [c.name, imagesPerSecond("wasm + overrides", i)]));
+}
+
+interface YardstickResult {
+  model: string;
+  device: string;
+  threads: number | null;
+  images_per_second: number;
+}
+
+/** PyTorch on the same machine (training/yardstick.py), where a Python with torch is found. */
+function printYardstick(ours: [string, number | Error][]): void {
+  const script = path.join(import.meta.dirname, "yardstick.py");
+  for (const python of ["python3", "/usr/bin/python3"]) {
+    const run = spawnSync(python, [script], { encoding: "utf8", timeout: 600_000 });
+    if (run.status !== 0) continue;
+    const { torch, results } = JSON.parse(run.stdout) as { torch: string; results: YardstickResult[] };
+    const setups = [...new Set(results.map((r) => `${r.device}${r.threads ? `, ${r.threads} thread${r.threads > 1 ? "s" : ""}` : ""}`))];
+    console.log(`The yardstick: PyTorch ${torch} (${python}), the same architectures and step, images/s\n`);
+    printTable(
+      ["model", "ours (wasm + overrides, 1 thread)", ...setups.map((s) => `PyTorch ${s}`), "ours / PyTorch 1 thread"],
+      ours.map(([model, rate]) => {
+        const mine = results.filter((r) => r.model === model);
+        const single = mine.find((r) => r.device === "cpu" && r.threads === 1)?.images_per_second;
+        const value = rate instanceof Error ? NaN : rate;
+        return [
+          model,
+          Number.isNaN(value) ? "-" : value.toFixed(1),
+          ...mine.map((r) => r.images_per_second.toFixed(1)),
+          single && !Number.isNaN(value) ? `${(value / single).toFixed(2)}x` : "-",
+        ];
+      }),
+    );
+    return;
+  }
+  console.log("The yardstick: no Python with PyTorch here (Debian: apt-get install python3-torch); skipped.");
 }
 
 await main();
