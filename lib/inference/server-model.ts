@@ -3,7 +3,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import { loadLayersModel, type LayersModel } from "@tensorflow/tfjs-layers";
 import { type Manifest, type ModelEntry, parseManifest } from "../manifest";
 import { getModelStorage } from "../storage";
-import { OverloadedError } from "./http";
+import { HttpError, OverloadedError } from "./http";
 import { ModelIntegrityError, modelArtifacts } from "./model-source";
 
 /**
@@ -50,19 +50,29 @@ export class InferenceQueue {
     return Math.min(60, Math.max(1, Math.ceil(((this.queue.size + 1) * this.averageMs) / 1000)));
   }
 
-  async run<T>(task: () => Promise<T>): Promise<T> {
+  /**
+   * Runs `task` in its turn. `client` is the request's signal: a request whose client hangs up while it waits
+   * leaves the line at once (nobody would read its answer, and it would hold a place others need).
+   */
+  async run<T>(task: () => Promise<T>, client?: AbortSignal): Promise<T> {
     if (this.queue.size >= this.limits.maxWaiting) {
       throw new OverloadedError(`The server is busy (${this.queue.size} requests waiting); try again shortly.`, this.retryAfterSeconds());
     }
-    // The deadline covers the wait only: p-queue would also abort a running task on this signal (and start the
-    // next one beside it), so the timer stops the moment the task gets its turn.
-    const deadline = new AbortController();
-    const timer = setTimeout(() => deadline.abort(), this.limits.maxWaitMs);
+    // The wait, not the task, is what may be cut short: p-queue would also abort a running task on this signal
+    // (and start the next one beside it), so the timer and the client's hang-up stop counting once the turn comes.
+    const waiting = new AbortController();
+    const timer = setTimeout(() => waiting.abort(), this.limits.maxWaitMs);
+    const hungUp = () => waiting.abort();
+    client?.addEventListener("abort", hungUp, { once: true });
+    const stopWatching = () => {
+      clearTimeout(timer);
+      client?.removeEventListener("abort", hungUp);
+    };
     let started = false;
     try {
       return await this.queue.add(
         async () => {
-          clearTimeout(timer);
+          stopWatching();
           started = true;
           const t0 = performance.now();
           try {
@@ -71,13 +81,14 @@ export class InferenceQueue {
             this.averageMs = 0.9 * this.averageMs + 0.1 * (performance.now() - t0);
           }
         },
-        { signal: deadline.signal },
+        { signal: waiting.signal },
       );
     } catch (error) {
       if (started) throw error;
+      if (client?.aborted) throw new HttpError(499, "The client closed the request before its turn.");
       throw new OverloadedError(`The server is busy: no turn within ${this.limits.maxWaitMs / 1000} s; try again shortly.`, this.retryAfterSeconds());
     } finally {
-      clearTimeout(timer);
+      stopWatching();
     }
   }
 }
@@ -161,9 +172,12 @@ export async function getServerModel(name: string): Promise<ServerModel> {
   }
 }
 
-/** Runs `task` after every earlier one has finished (one inference at a time per process), or refuses it (503). */
-export function runInference<T>(task: () => Promise<T>): Promise<T> {
-  return state.queue.run(task);
+/**
+ * Runs `task` after every earlier one has finished (one inference at a time per process), or refuses it (503);
+ * `client`, the request's signal, takes it out of the line if its client hangs up first.
+ */
+export function runInference<T>(task: () => Promise<T>, client?: AbortSignal): Promise<T> {
+  return state.queue.run(task, client);
 }
 
 export interface ServerLoad {

@@ -17,7 +17,7 @@ export interface ServerRun<T> {
   sha256: string;
 }
 
-async function run(name: string, data: Float32Array, shape: number[]): Promise<ServerRun<Float32Array[]>> {
+async function run(name: string, data: Float32Array, shape: number[], client?: AbortSignal): Promise<ServerRun<Float32Array[]>> {
   return runInference(async () => {
     const { model, entry, backend } = await getServerModel(name);
     const t0 = performance.now();
@@ -31,18 +31,18 @@ async function run(name: string, data: Float32Array, shape: number[]): Promise<S
     } finally {
       for (const t of outputs) t.dispose();
     }
-  });
+  }, client);
 }
 
-/** Decodes n latent points: n x 784 pixel values in [0, 1], row-major per digit. */
-export async function decodeLatent(z: [number, number][]): Promise<ServerRun<Float32Array>> {
-  const result = await run(VAE_DECODER, Float32Array.from(z.flat()), [z.length, 2]);
+/** Decodes n latent points: n x 784 pixel values in [0, 1], row-major per digit. `client`: the request's signal. */
+export async function decodeLatent(z: [number, number][], client?: AbortSignal): Promise<ServerRun<Float32Array>> {
+  const result = await run(VAE_DECODER, Float32Array.from(z.flat()), [z.length, 2], client);
   return { ...result, value: result.value[0] };
 }
 
 /** Encodes one 28x28 digit: the posterior's mean and log-variance. */
-export async function encodeDigit(pixels: Float32Array): Promise<ServerRun<{ mean: [number, number]; logVar: [number, number] }>> {
-  const result = await run(VAE_ENCODER, pixels, [1, DIGIT_PIXELS]);
+export async function encodeDigit(pixels: Float32Array, client?: AbortSignal): Promise<ServerRun<{ mean: [number, number]; logVar: [number, number] }>> {
+  const result = await run(VAE_ENCODER, pixels, [1, DIGIT_PIXELS], client);
   const [mean, logVar] = result.value;
   return { ...result, value: { mean: [mean[0], mean[1]], logVar: [logVar[0], logVar[1]] } };
 }

@@ -54,6 +54,43 @@ describe("InferenceQueue", () => {
     expect(await queue.run(async () => "next")).toBe("next");
   });
 
+  it("takes a waiting task out of the line the moment its client hangs up, and never runs it", async () => {
+    const queue = new InferenceQueue({ maxWaiting: 10, maxWaitMs: 5_000 });
+    const { open, opened } = gate();
+    const running = queue.run(() => opened);
+    const client = new AbortController();
+    let ran = false;
+    const gone = queue.run(async () => (ran = true), client.signal).catch((e: unknown) => e);
+    expect(queue.load.waiting).toBe(1);
+    client.abort();
+    expect(await gone).toMatchObject({ status: 499 });
+    expect(queue.load.waiting).toBe(0);
+    open();
+    await running;
+    expect(ran).toBe(false);
+  });
+
+  it("lets a running task finish when its client hangs up mid-run, one task at a time still", async () => {
+    const queue = new InferenceQueue({ maxWaiting: 10, maxWaitMs: 5_000 });
+    const { open, opened } = gate();
+    const client = new AbortController();
+    let active = 0;
+    const running = queue.run(async () => {
+      active++;
+      await opened;
+      active--;
+      return "finished";
+    }, client.signal);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    client.abort();
+    let overlapped = true;
+    const next = queue.run(async () => (overlapped = active > 0));
+    open();
+    expect(await running).toBe("finished");
+    await next;
+    expect(overlapped).toBe(false);
+  });
+
   it("passes a task's own error through, and keeps going", async () => {
     const queue = new InferenceQueue({ maxWaiting: 10, maxWaitMs: 5_000 });
     await expect(queue.run(async () => Promise.reject(new Error("model failed")))).rejects.toThrow("model failed");

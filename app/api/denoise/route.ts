@@ -115,7 +115,7 @@ export async function POST(request: Request): Promise<Response> {
       }
       const modelSha = entry.files.find((f) => f.path === entry.entry)?.sha256 ?? "";
       return { denoised: out, ms: performance.now() - t0, backend, modelSha };
-    });
+    }, request.signal);
 
     const png = await encodePng(denoised);
     const headers = {

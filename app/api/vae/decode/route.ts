@@ -28,7 +28,7 @@ export async function POST(request: Request): Promise<Response> {
     const points = parsed.data.z;
     const params = new URL(request.url).searchParams;
     const wantsPng = params.get("format") === "png" || (params.get("format") === null && (request.headers.get("accept") ?? "").startsWith("image/png"));
-    const { value, backend, ms, sha256 } = await decodeLatent(points);
+    const { value, backend, ms, sha256 } = await decodeLatent(points, request.signal);
     const headers = { "Cache-Control": "no-store", "X-Backend": backend, "X-Inference-Ms": ms.toFixed(1), "X-Model-Sha256": sha256 };
     if (wantsPng) {
       const columns = Number(params.get("columns") ?? Math.ceil(Math.sqrt(points.length)));

@@ -32,7 +32,7 @@ export async function POST(request: Request): Promise<Response> {
     } else {
       throw new HttpError(415, 'Send JSON { "pixels": [784 values] } or a PNG/JPEG image of the digit.');
     }
-    const { value, backend, ms, sha256 } = await encodeDigit(pixels);
+    const { value, backend, ms, sha256 } = await encodeDigit(pixels, request.signal);
     return Response.json(
       { ...value, backend, inferenceMs: Math.round(ms * 10) / 10 },
       { headers: { "Cache-Control": "no-store", "X-Backend": backend, "X-Model-Sha256": sha256 } },
