@@ -18,3 +18,13 @@ export function runCommand(command: string, args: string[], options: { env?: Nod
     });
   });
 }
+
+/**
+ * Whether a process that used Dawn (the `webgpu` package) finished its work: exit status 0, or the abort Dawn's
+ * threads sometimes raise while Node tears the process down ("terminate called after throwing an instance of
+ * 'std::system_error'"), which comes after everything the process printed and wrote. The tests check that output
+ * themselves.
+ */
+export function finishedDespiteDawnTeardown(run: CommandResult): boolean {
+  return run.status === 0 || (run.status === null && run.stderr.includes("terminate called after throwing an instance of 'std::system_error'"));
+}

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { parseManifest } from "@/lib/manifest";
-import { runCommand } from "../helpers/run-command";
+import { finishedDespiteDawnTeardown, runCommand } from "../helpers/run-command";
 
 /**
  * The GPU training path (tfjs' webgpu backend on Dawn), run on SwiftShader, the CPU Vulkan driver that Debian's
@@ -29,10 +29,12 @@ describe.skipIf(!hasSwiftShader)("training on the webgpu backend (SwiftShader)",
   it("trains, evaluates and exports the DAE and the VAE", { timeout: 300_000 }, async () => {
     const faces = "tests/fixtures/faces-small.npz";
     const dae = await trainOnSwiftShader(["dae", "--epochs", "1", "--data", faces, "--test-data", faces, "--filters", "8", "--depth", "1", "--batch-size", "4", "--checkpoint-dir", path.join(work, "ckpt-dae")]);
-    expect(dae.status, dae.stderr).toBe(0);
+    expect(finishedDespiteDawnTeardown(dae), dae.stderr).toBe(true);
     expect(dae.stdout).toMatch(/backend: webgpu \(.*swiftshader/i);
+    expect(dae.stdout).toMatch(/exported dae/);
     const vae = await trainOnSwiftShader(["vae", "--epochs", "1", "--limit", "256", "--test-data", "tests/fixtures/mnist-small", "--checkpoint-dir", path.join(work, "ckpt-vae")]);
-    expect(vae.status, vae.stderr).toBe(0);
+    expect(finishedDespiteDawnTeardown(vae), vae.stderr).toBe(true);
+    expect(vae.stdout).toMatch(/exported vae-encoder/);
     const manifest = parseManifest(JSON.parse(readFileSync(path.join(work, "manifest.json"), "utf8")));
     expect(manifest.models.dae.training.backend).toBe("webgpu");
     expect(manifest.models["vae-encoder"].training.metrics.test_neg_elbo).toBeGreaterThan(0);

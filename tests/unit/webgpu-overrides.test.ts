@@ -1,6 +1,6 @@
 import { existsSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { runCommand } from "../helpers/run-command";
+import { finishedDespiteDawnTeardown, runCommand } from "../helpers/run-command";
 
 /**
  * The webgpu Conv2DBackpropFilter override against the cpu backend, on SwiftShader (Chromium's CPU Vulkan driver):
@@ -16,7 +16,7 @@ describe.skipIf(!hasSwiftShader)("webgpu training kernels (SwiftShader)", () => 
     const run = await runCommand(process.execPath, ["--import", "tsx", "tests/helpers/check-webgpu-kernels.ts"], {
       env: { ...process.env, LD_LIBRARY_PATH: CHROMIUM_LIBS, VK_ICD_FILENAMES: SWIFTSHADER_ICD },
     });
-    expect(run.status, run.stderr).toBe(0);
+    expect(finishedDespiteDawnTeardown(run), run.stderr).toBe(true);
     const results = JSON.parse(run.stdout.trim().split("\n").at(-1) ?? "[]") as { name: string; relativeError: number; leaked: number }[];
     expect(results.length).toBe(5);
     for (const r of results) {
