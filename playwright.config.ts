@@ -21,14 +21,7 @@ import { defineConfig, type PlaywrightTestConfig } from "@playwright/test";
 
 /** A free port, chosen once: the config is evaluated again in each worker process, which inherits E2E_PORT. */
 function port(): string {
-  if (!process.env.E2E_PORT) {
-    process.env.E2E_PORT = execFileSync(process.execPath, [
-      "-e",
-      "const s = require('net').createServer(); s.listen(0, '127.0.0.1', () => { console.log(s.address().port); s.close(); });",
-    ])
-      .toString()
-      .trim();
-  }
+  process.env.E2E_PORT ??= execFileSync(process.execPath, ["scripts/local-server.mjs"]).toString().trim();
   return process.env.E2E_PORT;
 }
 

@@ -8,14 +8,13 @@
 //      every bad one refused with its 4xx, and no process may die.
 // Usage: node scripts/bench-server.mjs [--url http://host:port] [--seconds 10] [--requests 10000]
 // Without --url it starts `node scripts/serve.mjs` (WEB_CONCURRENCY processes, default: every core) itself.
-import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
-import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import autocannon from "autocannon";
 import sharp from "sharp";
+import { startServer } from "./local-server.mjs";
 
 const root = path.resolve(import.meta.dirname, "..");
 const { values } = parseArgs({ options: { url: { type: "string" }, seconds: { type: "string" }, requests: { type: "string" } } });
@@ -26,31 +25,6 @@ const face = readFileSync(path.join(root, "tests/fixtures/images/a-face.png"));
 const face64 = await sharp(face).resize(64, 64).png().toBuffer();
 const DENOISE = { method: "POST", path: "/api/denoise?noise=gaussian&level=0.1", headers: { "content-type": "image/png" }, body: face64 };
 const DECODE = { method: "POST", path: "/api/vae/decode", headers: { "content-type": "application/json" }, body: JSON.stringify({ z: [[0.5, -1]] }) };
-
-async function freePort() {
-  return new Promise((resolve) => {
-    const server = net.createServer().listen(0, "127.0.0.1", () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-async function startServer() {
-  const port = await freePort();
-  const child = spawn(process.execPath, [path.join(root, "scripts/serve.mjs"), "-H", "127.0.0.1", "-p", String(port)], {
-    cwd: root,
-    env: { ...process.env, NEXT_TELEMETRY_DISABLED: "1" },
-    stdio: ["ignore", "ignore", "inherit"],
-  });
-  const base = `http://127.0.0.1:${port}`;
-  for (let i = 0; i < 240; i++) {
-    if (child.exitCode !== null) throw new Error(`the server exited (${child.exitCode}); did you run npm run build?`);
-    if ((await fetch(`${base}/api/health`).catch(() => null))?.ok) return { base, child };
-    await new Promise((r) => setTimeout(r, 500));
-  }
-  throw new Error("the server did not become ready in 2 minutes");
-}
 
 /** Health from every server process: asks until each pid has answered (a cluster spreads connections). */
 async function processFigures(base, expected) {
@@ -74,7 +48,7 @@ function run(options) {
   return new Promise((resolve, reject) => autocannon(options, (error, result) => (error ? reject(error) : resolve(result))));
 }
 
-const { base, child } = values.url ? { base: values.url.replace(/\/$/, ""), child: null } : await startServer();
+const { base, child } = values.url ? { base: values.url.replace(/\/$/, ""), child: null } : await startServer(process.execPath, ["scripts/serve.mjs"]);
 const processes = values.url ? 1 : Number(process.env.WEB_CONCURRENCY ?? os.availableParallelism());
 try {
   // Warm every process: models loaded, kernels compiled.

@@ -22,12 +22,18 @@ export function useBackendChain(): { chain: BackendName[] | null; choice: Backen
     // eslint-disable-next-line react-hooks/set-state-in-effect
     setUrlBackends(list);
     if (list?.length === 1) setChoice(list[0]);
+  }, []);
+
+  // The device's class (one WebGL context, ~45 ms) only matters when the URL names no chain.
+  const needsDeviceClass = urlBackends === null && deviceChain === null;
+  useEffect(() => {
+    if (!needsDeviceClass) return;
     let live = true;
     void detectDeviceClass().then(({ deviceClass }) => live && setDeviceChain(DEFAULT_CHAINS[deviceClass]));
     return () => {
       live = false;
     };
-  }, []);
+  }, [needsDeviceClass]);
 
   const onChoice = (next: BackendChoice) => {
     setChoice(next);

@@ -16,10 +16,30 @@ import { ModelIntegrityError, modelArtifacts } from "./model-source";
 
 export const MANIFEST_KEY = "manifest.json";
 
-export async function readManifestFile(): Promise<Manifest> {
+/**
+ * How long a read manifest is trusted. Every request asks for it (to notice new models), and on Blob each read is a
+ * network round trip: reading it at most this often keeps that off most requests, and a process still picks up
+ * replaced models within seconds.
+ */
+export const MANIFEST_MAX_AGE_MS = 5_000;
+let manifestRead: { at: number; manifest: Promise<Manifest> } | null = null;
+
+async function readManifestFromStorage(): Promise<Manifest> {
   const object = await getModelStorage().get(MANIFEST_KEY);
   if (!object) throw new Error(`there is no ${MANIFEST_KEY} in ${getModelStorage().describe()}`);
   return parseManifest(JSON.parse(new TextDecoder().decode(object.bytes)));
+}
+
+/** The model manifest, read at most every MANIFEST_MAX_AGE_MS unless `fresh`; a failed read is not kept. */
+export function readManifestFile({ fresh = false } = {}): Promise<Manifest> {
+  if (fresh || !manifestRead || Date.now() - manifestRead.at > MANIFEST_MAX_AGE_MS) {
+    const read = { at: Date.now(), manifest: readManifestFromStorage() };
+    manifestRead = read;
+    read.manifest.catch(() => {
+      if (manifestRead === read) manifestRead = null;
+    });
+  }
+  return manifestRead.manifest;
 }
 
 interface ServerState {
@@ -151,7 +171,8 @@ export interface ServerModel {
 export async function getServerModel(name: string): Promise<ServerModel> {
   const backend = await serverBackend();
   for (let attempt = 0; ; attempt++) {
-    const manifest = await readManifestFile();
+    // A retry after a sha256 mismatch reads the manifest again: the files were being replaced under the old one.
+    const manifest = await readManifestFile({ fresh: attempt > 0 });
     const entry = manifest.models[name];
     if (!entry || entry.format !== "layers-model") throw new Error(`the model manifest has no model "${name}"`);
     const key = entry.files.map((f) => f.sha256).join(",");

@@ -1,7 +1,7 @@
-import { type ChildProcess, spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { readFileSync } from "node:fs";
-import net from "node:net";
 import { expect, test } from "@playwright/test";
+import { startServer } from "../../scripts/local-server.mjs";
 
 /**
  * The same production build served by Deno (`deno run -A node_modules/next/dist/bin/next start`, as the README
@@ -12,28 +12,8 @@ const DENO = "node_modules/.bin/deno";
 let server: ChildProcess;
 let denoBase: string;
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = net.createServer().listen(0, "127.0.0.1", () => {
-      const { port } = s.address() as net.AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
 test.beforeAll(async () => {
-  const port = await freePort();
-  denoBase = `http://127.0.0.1:${port}`;
-  server = spawn(DENO, ["run", "-A", "node_modules/next/dist/bin/next", "start", "-H", "127.0.0.1", "-p", String(port)], {
-    env: { ...process.env, NEXT_TELEMETRY_DISABLED: "1" },
-    stdio: ["ignore", "ignore", "inherit"],
-  });
-  for (let i = 0; i < 120; i++) {
-    if (server.exitCode !== null) throw new Error(`deno exited with ${server.exitCode}`);
-    if ((await fetch(`${denoBase}/api/health`).catch(() => null))?.ok) return;
-    await new Promise((r) => setTimeout(r, 500));
-  }
-  throw new Error("the server under Deno was not ready within a minute");
+  ({ base: denoBase, child: server } = await startServer(DENO, ["run", "-A", "node_modules/next/dist/bin/next", "start"]));
 });
 
 test.afterAll(() => {

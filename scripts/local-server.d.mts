@@ -1,0 +1,8 @@
+import type { ChildProcess } from "node:child_process";
+
+export function freePort(): Promise<number>;
+export function startServer(
+  command: string,
+  args: string[],
+  options?: { env?: Record<string, string>; timeoutMs?: number; portArgs?: (port: number) => string[] },
+): Promise<{ base: string; child: ChildProcess }>;
