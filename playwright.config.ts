@@ -16,7 +16,8 @@ import { defineConfig, type PlaywrightTestConfig } from "@playwright/test";
  *   server  the same flags and ?backends=webgpu,webgl,wasm,server: plain-JS CPU cannot be switched off by a
  *           browser flag, so the URL leaves it out of the chain, and everything before the server fails.
  * Every project runs backends.spec.ts and latent.spec.ts (whose full spec runs on webgl and wasm, and a hover
- * latency check everywhere); webgl also runs the denoising page's tests, and server the Deno check.
+ * latency check everywhere); webgl also runs the denoising page's tests, wasm the pages' clean-load check, and server
+ * the Deno and bundle checks.
  */
 
 /** A free port, chosen once: the config is evaluated again in each worker process, which inherits E2E_PORT. */
@@ -69,7 +70,7 @@ export default defineConfig({
   projects: [
     project("webgl", [], "?backends=webgl,wasm,cpu,server", ["backends.spec.ts", "denoise.spec.ts", "latent.spec.ts"]),
     project("webgpu", ["--enable-unsafe-webgpu"], "?backends=webgpu,webgl,wasm,cpu,server"),
-    project("wasm", ["--use-gl=disabled"]),
+    project("wasm", ["--use-gl=disabled"], "", ["backends.spec.ts", "latent.spec.ts", "pages.spec.ts"]),
     project("cpu", ["--use-gl=disabled", "--js-flags=--jitless"]),
     project("server", ["--use-gl=disabled", "--js-flags=--jitless"], "?backends=webgpu,webgl,wasm,server", ["backends.spec.ts", "latent.spec.ts", "deno.spec.ts", "bundle.spec.ts"]),
   ],

@@ -1,0 +1,34 @@
+import { expect, test } from "@playwright/test";
+import { BACKEND_NAMES } from "./helpers";
+
+/**
+ * Each page loads clean: no console error, no failed or refused request (a missing icon shows up here as a
+ * console 404), and the site's icon is served.
+ */
+
+for (const path of ["/", "/denoise", "/latent"]) {
+  test(`${path} loads with no console error and no failed request`, async ({ page }) => {
+    const problems: string[] = [];
+    page.on("console", (message) => {
+      if (message.type() === "error") problems.push(`console: ${message.text()} (${message.location().url})`);
+    });
+    page.on("pageerror", (error) => problems.push(`uncaught: ${error.message}`));
+    page.on("requestfailed", (request) => problems.push(`failed: ${request.url()} ${request.failure()?.errorText}`));
+    page.on("response", (response) => {
+      if (response.status() >= 400) problems.push(`${response.status()}: ${response.url()}`);
+    });
+
+    await page.goto(path);
+    if (path === "/") await expect(page.getByRole("link", { name: /Denoise a face/ })).toBeVisible();
+    // The model pages are done loading once a backend runs their models.
+    else await expect(page.getByTestId("backend")).toHaveText(BACKEND_NAMES);
+    await page.waitForLoadState("networkidle");
+
+    const icon = await page.locator('link[rel="icon"]').getAttribute("href");
+    expect(icon).toBeTruthy();
+    const response = await page.request.get(icon!);
+    expect(response.status()).toBe(200);
+    expect(response.headers()["content-type"]).toMatch(/^image\//);
+    expect(problems).toEqual([]);
+  });
+}
