@@ -12,6 +12,7 @@ import { readCheckpointState, restoreCheckpoint, type RunState } from "./checkpo
 import { runDataCommand } from "./data/errors";
 import { updateManifest, withRelativePaths } from "./export";
 import { trainLoop } from "./loop";
+import { LR_SCHEDULES } from "./schedule";
 import { daeTask, faceAutoencoderTask } from "./tasks/faces";
 import { ae2dTask, vaeTask } from "./tasks/mnist";
 import { pcaTask } from "./tasks/pca";
@@ -30,10 +31,12 @@ const TASKS: Record<string, AnyGradientTask | ClosedFormTask<unknown>> = {
 const BACKENDS = ["tensorflow", "webgpu", "wasm", "cpu"] as const satisfies readonly BackendName[];
 
 /** Flag name -> config key, and how to read its value. */
-const NUMBER_FLAGS = {
+const VALUE_FLAGS = {
   epochs: { key: "epochs", schema: z.coerce.number().int().positive() },
   "batch-size": { key: "batchSize", schema: z.coerce.number().int().positive() },
   lr: { key: "learningRate", schema: z.coerce.number().positive().finite() },
+  "lr-schedule": { key: "lrSchedule", schema: z.enum(LR_SCHEDULES) },
+  "min-lr": { key: "minLearningRate", schema: z.coerce.number().nonnegative().finite() },
   seed: { key: "seed", schema: z.coerce.number().int().nonnegative() },
   limit: { key: "limit", schema: z.coerce.number().int().nonnegative() },
   "max-minutes": { key: "maxMinutes", schema: z.coerce.number().nonnegative().finite() },
@@ -41,7 +44,7 @@ const NUMBER_FLAGS = {
   depth: { key: "depth", schema: z.coerce.number().int().nonnegative() },
   downsampling: { key: "downsampling", schema: z.coerce.number().pipe(z.union([z.literal(1), z.literal(2), z.literal(4)])) },
 } as const;
-const STRING_FLAGS = { data: "data", "test-data": "testData" } as const;
+const PATH_FLAGS = { data: "data", "test-data": "testData" } as const;
 
 const USAGE = `usage: npm run train -- <model> [options]
 
@@ -53,7 +56,9 @@ ${Object.entries(TASKS)
 options:
   --epochs N           passes over the training data
   --batch-size N       examples per step
-  --lr X               Adam learning rate
+  --lr X               Adam learning rate (the peak, under a schedule)
+  --lr-schedule S      ${LR_SCHEDULES.join(" | ")}: cosine decays from --lr to --min-lr over the epochs
+  --min-lr X           the cosine schedule's last rate (default 1e-5)
   --data PATH          training data (.npz, .u8, image folder; MNIST: a folder of IDX files, .gz or not)
   --test-data PATH     held-out data for the per-epoch metrics
   --limit N            use only the first N training examples (smoke runs)
@@ -71,7 +76,7 @@ function parseCommandLine(argv: string[]) {
     args: argv,
     allowPositionals: true,
     options: {
-      ...Object.fromEntries([...Object.keys(NUMBER_FLAGS), ...Object.keys(STRING_FLAGS)].map((f) => [f, { type: "string" as const }])),
+      ...Object.fromEntries([...Object.keys(VALUE_FLAGS), ...Object.keys(PATH_FLAGS)].map((f) => [f, { type: "string" as const }])),
       backend: { type: "string" },
       out: { type: "string" },
       "checkpoint-dir": { type: "string" },
@@ -93,7 +98,7 @@ function parseCommandLine(argv: string[]) {
     throw new Error(`unknown backend '${backend}': choose one of ${BACKENDS.join(", ")}`);
   }
   const overrides: Record<string, number | string> = {};
-  for (const [flag, { key, schema }] of Object.entries(NUMBER_FLAGS)) {
+  for (const [flag, { key, schema }] of Object.entries(VALUE_FLAGS)) {
     const raw = values[flag];
     if (raw === undefined) continue;
     if (!(key in task.defaults)) throw new Error(`--${flag} does not apply to ${model}`);
@@ -101,7 +106,7 @@ function parseCommandLine(argv: string[]) {
     if (!parsed.success) throw new Error(`--${flag} ${raw}: ${parsed.error.issues[0].message}`);
     overrides[key] = parsed.data;
   }
-  for (const [flag, key] of Object.entries(STRING_FLAGS)) {
+  for (const [flag, key] of Object.entries(PATH_FLAGS)) {
     const raw = values[flag];
     if (raw === undefined) continue;
     if (!(key in task.defaults)) throw new Error(`--${flag} does not apply to ${model}`);
@@ -128,6 +133,9 @@ async function trainGradientModel(model: string, task: AnyGradientTask, options:
     throw new Error(`cannot resume: ${options.checkpointDir} holds a '${resumed.model}' run, not '${model}'`);
   }
   const config = { ...task.defaults, ...resumed?.config, ...options.overrides } as CommonConfig;
+  if (config.lrSchedule === "cosine" && config.minLearningRate > config.learningRate) {
+    throw new Error(`--min-lr ${config.minLearningRate} is above the learning rate ${config.learningRate}: the cosine schedule decays`);
+  }
   const data = await task.loadData(config);
   const backend = await startBackend(options);
   // The checkpoint keeps data paths relative to the project, so it resumes from another clone too.
@@ -155,7 +163,7 @@ async function trainGradientModel(model: string, task: AnyGradientTask, options:
     examplesSeen: state.examplesSeen,
     epochs: state.epoch,
     trainedAt: new Date().toISOString(),
-    metrics: Object.fromEntries(Object.entries(last).filter(([k]) => k !== "epoch")),
+    metrics: Object.fromEntries(Object.entries(last).filter(([k]) => k !== "epoch" && k !== "lr")),
   });
   await updateManifest(options.modelsDir, entries);
   log(`exported ${Object.keys(entries).join(", ")} to ${options.modelsDir} (${state.examplesSeen} examples seen, ${state.seconds.toFixed(0)} s)`);

@@ -3,10 +3,11 @@ import * as tf from "@tensorflow/tfjs";
 import type { LayersModel } from "@tensorflow/tfjs-layers";
 import { createRandom, type Random } from "../lib/random";
 import { type RunState, saveCheckpoint } from "./checkpoint";
+import { learningRateAt, type ScheduleConfig, setLearningRate } from "./schedule";
 
 /**
  * The training loop shared by every gradient-trained model: epochs over a shuffled order, a progress bar with the
- * loss terms, throughput and ETA, a checkpoint at the end of each epoch, and clean stops on a NaN loss, on Ctrl-C
+ * loss terms, throughput and ETA, the learning rate of its schedule set before each step, a checkpoint at the end of each epoch, and clean stops on a NaN loss, on Ctrl-C
  * and on a time budget (the checkpoint is written first, so `--resume` goes on from there).
  */
 
@@ -21,7 +22,7 @@ export interface Trainer {
   evaluate(): Promise<Record<string, number>>;
 }
 
-export interface LoopConfig {
+export interface LoopConfig extends ScheduleConfig {
   epochs: number;
   batchSize: number;
   seed: number;
@@ -64,7 +65,7 @@ export async function trainLoop<Config extends LoopConfig>(
   const started = performance.now();
   const bar = new cliProgress.SingleBar(
     {
-      format: "epoch {epoch} |{bar}| {value}/{total} | {terms} | {rate}/s | ETA {eta_formatted}",
+      format: "epoch {epoch} |{bar}| {value}/{total} | {terms} | lr {lr} | {rate}/s | ETA {eta_formatted}",
       noTTYOutput: !process.stderr.isTTY,
       notTTYSchedule: 15_000,
       etaBuffer: 50,
@@ -80,9 +81,12 @@ export async function trainLoop<Config extends LoopConfig>(
       const epochStarted = performance.now();
       const sums: Record<string, number> = {};
       let seen = 0;
-      bar.start(order.length, 0, { epoch: `${state.epoch + 1}/${epochs}`, terms: "", rate: "-" });
+      bar.start(order.length, 0, { epoch: `${state.epoch + 1}/${epochs}`, terms: "", lr: "-", rate: "-" });
+      let learningRate = state.config.learningRate;
       for (let start = 0; start < order.length; start += batchSize) {
         const indices = order.subarray(start, Math.min(start + batchSize, order.length));
+        learningRate = learningRateAt(state.config, (state.epoch + start / order.length) / epochs);
+        setLearningRate(trainer.optimizer, learningRate);
         const terms = trainer.step(indices, random);
         for (const [name, scalar] of Object.entries(terms)) {
           const value = (await scalar.data())[0];
@@ -96,7 +100,7 @@ export async function trainLoop<Config extends LoopConfig>(
         state.examplesSeen += indices.length;
         const means = Object.fromEntries(Object.entries(sums).map(([k, v]) => [k, v / seen]));
         const rate = (seen / ((performance.now() - epochStarted) / 1000)).toFixed(1);
-        bar.update(seen, { terms: formatTerms(means), rate });
+        bar.update(seen, { terms: formatTerms(means), lr: learningRate.toPrecision(3), rate });
         // Let timers and signals run: the bar's redraw timer and the Ctrl-C handler are macrotasks, which a loop
         // of resolved promises would starve.
         await new Promise<void>((resolve) => setImmediate(resolve));
@@ -117,7 +121,7 @@ export async function trainLoop<Config extends LoopConfig>(
       for (const [name, value] of Object.entries(metrics)) {
         if (!Number.isFinite(value)) throw new NanLossError(`held-out metric '${name}' became ${value} after epoch ${state.epoch}`);
       }
-      const record = { epoch: state.epoch, ...Object.fromEntries(Object.entries(sums).map(([k, v]) => [k, v / seen])), ...metrics };
+      const record = { epoch: state.epoch, ...Object.fromEntries(Object.entries(sums).map(([k, v]) => [k, v / seen])), lr: learningRate, ...metrics };
       state.history.push(record);
       log(`epoch ${state.epoch}/${epochs}: ${formatTerms(record)} | ${(seen / epochSeconds).toFixed(1)} examples/s`);
       await saveCheckpoint(checkpointDir, state, trainer.models, trainer.optimizer);

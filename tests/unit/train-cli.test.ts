@@ -6,6 +6,7 @@ import "@tensorflow/tfjs-backend-cpu";
 import * as tf from "@tensorflow/tfjs-core";
 import { parseManifest } from "@/lib/manifest";
 import { loadModelFromFile, sha256 } from "@/lib/model-files";
+import { learningRateAt } from "@/training/schedule";
 import { runCommand } from "../helpers/run-command";
 
 /** Smoke runs of the real training command on the CPU: a few hundred examples, one epoch, exported and reloaded. */
@@ -79,6 +80,18 @@ describe("npm run train", () => {
     expectFilesMatchManifest();
   });
 
+  it("decays the learning rate on a cosine schedule, step by step, and records it per epoch", async () => {
+    const checkpoint = path.join(work, "ckpt-cosine");
+    const schedule = { learningRate: 1e-3, lrSchedule: "cosine" as const, minLearningRate: 1e-4 };
+    const run = await train(["ae2d", "--epochs", "2", "--limit", "256", "--batch-size", "128", "--lr", "1e-3", "--lr-schedule", "cosine", "--min-lr", "1e-4", "--checkpoint-dir", checkpoint]);
+    expect(run.status, run.stderr).toBe(0);
+    const state = JSON.parse(readFileSync(path.join(checkpoint, "state.json"), "utf8"));
+    expect(state.config).toMatchObject(schedule);
+    // Two steps an epoch: each epoch's record holds the rate of its last step, taken at 1/4 and 3/4 of the run.
+    expect(state.history.map((h: { lr: number }) => h.lr)).toEqual([learningRateAt(schedule, 0.25), learningRateAt(schedule, 0.75)]);
+    expect(manifest().models["ae2d-encoder"].training.metrics).not.toHaveProperty("lr");
+  });
+
   it("fits 2-D PCA in closed form with unit-length, orthogonal axes", async () => {
     const run = await train(["pca2d", "--limit", "2000"]);
     expect(run.status, run.stderr).toBe(0);
@@ -101,7 +114,8 @@ describe("npm run train", () => {
   });
 
   it("rejects bad usage with one line and no stack trace", async () => {
-    for (const args of [["nope"], ["vae", "--epochs", "-1"], ["vae", "--filters", "8"], ["vae", "--backend", "tpu"], ["dae", "--data", "missing.npz"]]) {
+    for (const args of [["nope"], ["vae", "--epochs", "-1"], ["vae", "--filters", "8"], ["vae", "--backend", "tpu"], ["dae", "--data", "missing.npz"],
+      ["vae", "--lr-schedule", "linear"], ["vae", "--lr-schedule", "cosine", "--lr", "1e-4", "--min-lr", "1e-3"]]) {
       const run = await train(args);
       expect(run.status, args.join(" ")).not.toBe(0);
       expect(run.stderr.trim().split("\n"), args.join(" ")).toHaveLength(1);

@@ -26,6 +26,8 @@ const commonFaceDefaults = {
   epochs: 20,
   batchSize: 32,
   learningRate: 1e-3,
+  lrSchedule: "constant" as const,
+  minLearningRate: 1e-5,
   seed: 1,
   maxMinutes: 0,
   data: path.join(FACES_DIR, "faces-64-train.u8"),

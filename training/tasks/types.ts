@@ -3,7 +3,6 @@ import type { Trainer, LoopConfig } from "../loop";
 
 /** Settings every gradient-trained model has; each task adds its own. Plain values, overridable by CLI flags. */
 export interface CommonConfig extends LoopConfig {
-  learningRate: number;
   /** Training data: a file or folder any loader reads; "" for the task's default. */
   data: string;
   /** Held-out data for the per-epoch metrics; "" for the task's default. */
