@@ -12,6 +12,7 @@ import { useInference } from "@/lib/inference/use-inference";
 import { psnr, ssim } from "@/lib/metrics";
 import { NOISE_KINDS, type NoiseKind } from "@/lib/noise";
 import { BackendBadge } from "@/app/_components/BackendBadge";
+import { Card } from "@/app/_components/Card";
 import { useBackendChain } from "@/app/_components/use-backend-chain";
 import { Compare } from "./Compare";
 import { CropSelector, SMALL_BUTTON } from "./CropSelector";
@@ -262,10 +263,7 @@ export function DenoiseApp({ modelsBase, samples }: { modelsBase: string; sample
 
       <div className="grid items-start gap-6 lg:grid-cols-[minmax(0,2fr)_minmax(0,3fr)]">
         <div className="grid gap-6">
-          <section aria-labelledby="photo-heading" className="rounded-xl border border-slate-300 p-4 dark:border-slate-700">
-            <h2 id="photo-heading" className="text-lg font-semibold">
-              1. Choose a photo
-            </h2>
+          <Card title="1. Choose a photo">
             <label
               htmlFor={uploadId}
               onDragOver={(e) => {
@@ -320,14 +318,11 @@ export function DenoiseApp({ modelsBase, samples }: { modelsBase: string; sample
                 <CropSelector key={photoId} photo={photo} crop={crop} onChange={setCrop} />
               </div>
             )}
-          </section>
+          </Card>
         </div>
 
         <div className="grid gap-6">
-          <section aria-labelledby="noise-heading" className="rounded-xl border border-slate-300 p-4 dark:border-slate-700">
-            <h2 id="noise-heading" className="text-lg font-semibold">
-              2. Add noise
-            </h2>
+          <Card title="2. Add noise">
             <div className="mt-3 grid gap-3">
               <div className="flex flex-wrap items-center gap-2">
                 <label htmlFor={kindId} className="w-16 text-sm font-medium">
@@ -382,12 +377,9 @@ export function DenoiseApp({ modelsBase, samples }: { modelsBase: string; sample
                 </span>
               </div>
             </div>
-          </section>
+          </Card>
 
-          <section aria-labelledby="result-heading" aria-busy={!upToDate} data-testid="results" className="rounded-xl border border-slate-300 p-4 dark:border-slate-700">
-            <h2 id="result-heading" className="text-lg font-semibold">
-              3. Denoised
-            </h2>
+          <Card title="3. Denoised" aria-busy={!upToDate} data-testid="results">
             <div className="mt-3 grid grid-cols-3 gap-2 sm:gap-4">
               {(
                 [
@@ -437,7 +429,7 @@ export function DenoiseApp({ modelsBase, samples }: { modelsBase: string; sample
               </div>
               <Compare before={result?.noisy ?? null} after={result?.denoised ?? null} beforeLabel="Noisy" afterLabel="Denoised" />
             </div>
-          </section>
+          </Card>
         </div>
       </div>
 

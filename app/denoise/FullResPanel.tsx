@@ -1,6 +1,7 @@
 "use client";
 
 import { useEffect, useId, useRef, useState } from "react";
+import { Card } from "@/app/_components/Card";
 import type { InferenceClient, InferenceStatus } from "@/lib/inference/client";
 import { DAE_MODEL } from "@/lib/inference/dae";
 import { SERVER_FULL_RES_MAX_PIXELS } from "@/lib/inference/limits";
@@ -105,14 +106,15 @@ export function FullResPanel({
   const baseName = photo.name.replace(/\.[^.]*$/, "") || "photo";
 
   return (
-    <section aria-labelledby="full-heading" className="rounded-xl border border-slate-300 p-4 dark:border-slate-700">
-      <h2 id="full-heading" className="text-lg font-semibold">
-        4. The whole photo
-      </h2>
-      <p className="mt-1 text-sm text-slate-700 dark:text-slate-300">
-        The model is fully convolutional, so it can denoise the whole photo at its own resolution, with the same noise.
-        It runs in overlapping tiles of {tiles.tile}×{tiles.tile} pixels, so memory stays bounded and no seams show.
-      </p>
+    <Card
+      title="4. The whole photo"
+      intro={
+        <>
+          The model is fully convolutional, so it can denoise the whole photo at its own resolution, with the same noise.
+          It runs in overlapping tiles of {tiles.tile}×{tiles.tile} pixels, so memory stays bounded and no seams show.
+        </>
+      }
+    >
       <div className="mt-3 flex flex-wrap items-center gap-3">
         <label htmlFor={sizeId} className="text-sm font-medium">
           Size
@@ -201,6 +203,6 @@ export function FullResPanel({
           </button>
         </div>
       )}
-    </section>
+    </Card>
   );
 }

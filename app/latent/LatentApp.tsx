@@ -2,6 +2,7 @@
 
 import { useCallback, useEffect, useId, useMemo, useRef, useState } from "react";
 import { BackendBadge } from "@/app/_components/BackendBadge";
+import { Card } from "@/app/_components/Card";
 import { useBackendChain } from "@/app/_components/use-backend-chain";
 import type { InferenceClient, InferenceOptions } from "@/lib/inference/client";
 import { useInference } from "@/lib/inference/use-inference";
@@ -269,14 +270,15 @@ export function LatentApp({ modelsBase, knn5 }: { modelsBase: string; knn5: Knn5
         )}
       </div>
 
-      <section aria-labelledby="plane-heading" className="rounded-xl border border-slate-300 p-4 dark:border-slate-700">
-        <h2 id="plane-heading" className="text-lg font-semibold">
-          The VAE&apos;s latent plane
-        </h2>
-        <p className="mt-1 text-sm text-slate-700 dark:text-slate-300">
-          The 10,000 MNIST test digits at their encoder means, coloured by digit (5-NN accuracy {accuracy("vae")}). Move the pointer (or a finger) over
-          the plane to decode that point; click or tap to pin it. Drag to pan, scroll or pinch to zoom.
-        </p>
+      <Card
+        title="The VAE's latent plane"
+        intro={
+          <>
+            The 10,000 MNIST test digits at their encoder means, coloured by digit (5-NN accuracy {accuracy("vae")}). Move the pointer (or a finger) over
+            the plane to decode that point; click or tap to pin it. Drag to pan, scroll or pinch to zoom.
+          </>
+        }
+      >
         <div className="mt-3">{legend}</div>
         <div className="mt-3 grid items-start gap-4 lg:grid-cols-[minmax(0,3fr)_minmax(0,2fr)]">
           <div className="relative">
@@ -390,17 +392,18 @@ export function LatentApp({ modelsBase, knn5 }: { modelsBase: string; knn5: Knn5
             </fieldset>
           </div>
         </div>
-      </section>
+      </Card>
 
-      <section aria-labelledby="draw-heading" className="rounded-xl border border-slate-300 p-4 dark:border-slate-700">
-        <h2 id="draw-heading" className="text-lg font-semibold">
-          Draw a digit
-        </h2>
-        <p className="mt-1 text-sm text-slate-700 dark:text-slate-300">
-          Draw with the mouse or a finger. The drawing is scaled to 20×20 and centred by its centre of mass in 28×28, like MNIST; the encoder places it
-          on the plane above (a red cross at the mean, an ellipse of one standard deviation from z_log_var), and the decoder reconstructs it from the
-          mean.
-        </p>
+      <Card
+        title="Draw a digit"
+        intro={
+          <>
+            Draw with the mouse or a finger. The drawing is scaled to 20×20 and centred by its centre of mass in 28×28, like MNIST; the encoder places it
+            on the plane above (a red cross at the mean, an ellipse of one standard deviation from z_log_var), and the decoder reconstructs it from the
+            mean.
+          </>
+        }
+      >
         <div className="mt-3 flex flex-wrap items-start gap-6">
           <DrawPad onDigit={(pixels) => void onDigit(pixels)} onClear={() => setDrawn(null)} />
           <div className="grid gap-3 text-sm">
@@ -422,16 +425,17 @@ export function LatentApp({ modelsBase, knn5 }: { modelsBase: string; knn5: Knn5
             </dl>
           </div>
         </div>
-      </section>
+      </Card>
 
-      <section aria-labelledby="compare-heading" className="rounded-xl border border-slate-300 p-4 dark:border-slate-700">
-        <h2 id="compare-heading" className="text-lg font-semibold">
-          Side by side: VAE, deep autoencoder, PCA
-        </h2>
-        <p className="mt-1 text-sm text-slate-700 dark:text-slate-300">
-          Hinton &amp; Salakhutdinov (2006), Fig. 3: the 2-D codes of PCA (A) mix the digits; those of a deep 784-1000-500-250-2 autoencoder (B) keep
-          them apart. The accuracy is that of a 5-nearest-neighbour classifier on the 2-D test codes (models/evaluation.json).
-        </p>
+      <Card
+        title="Side by side: VAE, deep autoencoder, PCA"
+        intro={
+          <>
+            Hinton &amp; Salakhutdinov (2006), Fig. 3: the 2-D codes of PCA (A) mix the digits; those of a deep 784-1000-500-250-2 autoencoder (B) keep
+            them apart. The accuracy is that of a 5-nearest-neighbour classifier on the 2-D test codes (models/evaluation.json).
+          </>
+        }
+      >
         <div className="mt-3">{legend}</div>
         <div className="mt-3 grid gap-4 md:grid-cols-3">
           {EMBEDDINGS.map(({ id, label }) => (
@@ -450,7 +454,7 @@ export function LatentApp({ modelsBase, knn5 }: { modelsBase: string; knn5: Knn5
             </figure>
           ))}
         </div>
-      </section>
+      </Card>
     </div>
   );
 }
