@@ -5,18 +5,18 @@
 import { mkdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import sharp from "sharp";
+import { SAMPLE_FACE_INDICES, sampleFacePath } from "../lib/samples";
 
-export const SAMPLE_INDICES = [101, 105, 112, 127, 139, 179];
 const SIZE = 64;
 const BYTES = SIZE * SIZE * 3;
 
 const source = path.resolve(process.argv[2] ?? "../shared/data/faces/faces-64-test.u8");
 const faces = readFileSync(source);
 mkdirSync("public/samples", { recursive: true });
-for (const index of SAMPLE_INDICES) {
+for (const index of SAMPLE_FACE_INDICES) {
   const pixels = faces.subarray(index * BYTES, (index + 1) * BYTES);
   await sharp(pixels, { raw: { width: SIZE, height: SIZE, channels: 3 } })
     .png({ compressionLevel: 9 })
-    .toFile(`public/samples/face-${index}.png`);
+    .toFile(`public${sampleFacePath(index)}`);
 }
-console.log(`wrote ${SAMPLE_INDICES.length} faces from ${source} to public/samples/`);
+console.log(`wrote ${SAMPLE_FACE_INDICES.length} faces from ${source} to public/samples/`);

@@ -1,19 +1,22 @@
 import type { Metadata } from "next";
+import { readPublishedEvaluation } from "@/app/_components/published-evaluation";
 import { SiteBreadcrumb } from "@/app/_components/SiteBreadcrumb";
+import { SAMPLE_FACE_INDICES, sampleFacePath } from "@/lib/samples";
 import { DenoiseApp, type Sample } from "./DenoiseApp";
+import { DenoiseScores } from "./DenoiseScores";
 
 export const metadata: Metadata = {
   title: "Denoise a face · Autoencoders in your browser",
   description: "Upload a photo, add noise, and see a convolutional denoising autoencoder clean it up on your own device.",
 };
 
-/** Sample faces from the CelebA face test set (public/samples/, made by scripts/make-samples.ts). */
-const SAMPLES: Sample[] = [101, 105, 112, 127, 139, 179].map((index, i) => ({
-  src: `/samples/face-${index}.png`,
+const SAMPLES: Sample[] = SAMPLE_FACE_INDICES.map((index, i) => ({
+  src: sampleFacePath(index),
   alt: `Sample face ${i + 1} from the CelebA test set`,
 }));
 
-export default function DenoisePage() {
+export default async function DenoisePage() {
+  const { faces } = await readPublishedEvaluation();
   return (
     <main className="mx-auto max-w-5xl px-4 py-8 sm:px-6">
       <SiteBreadcrumb />
@@ -26,6 +29,7 @@ export default function DenoisePage() {
       </p>
       {/* Models come through the app (GET /api/models/...), from models/ or the configured Blob store. */}
       <DenoiseApp modelsBase="/api/models" samples={SAMPLES} />
+      {faces && <DenoiseScores faces={faces} />}
       <footer className="mt-10 border-t border-slate-300 pt-4 text-sm text-slate-700 dark:border-slate-700 dark:text-slate-300">
         Sample faces and training data: CelebA (Z. Liu, P. Luo, X. Wang &amp; X. Tang, <i>Deep Learning Face Attributes in the
         Wild</i>, ICCV 2015), for non-commercial research only; the images&apos; copyright stays with their owners. PSNR and

@@ -1,31 +1,15 @@
-import { readFile } from "node:fs/promises";
-import path from "node:path";
 import type { Metadata } from "next";
+import { readPublishedEvaluation } from "@/app/_components/published-evaluation";
 import { SiteBreadcrumb } from "@/app/_components/SiteBreadcrumb";
-import { z } from "zod";
-import { type Knn5, LatentApp } from "./LatentApp";
+import { LatentApp } from "./LatentApp";
 
 export const metadata: Metadata = {
   title: "The MNIST latent plane · Autoencoders in your browser",
   description: "The 2-D codes of the MNIST test digits from a VAE, a deep autoencoder and PCA, with the VAE decoding live where the pointer goes.",
 };
 
-const evaluationSchema = z.object({
-  mnist: z.object({ knn5: z.object({ vae: z.number(), ae2d: z.number(), pca2d: z.number() }).partial() }),
-});
-
-/** The 5-NN accuracies from models/evaluation.json (npm run evaluate), read when the page is built; null without it. */
-async function readKnn5(): Promise<Knn5 | null> {
-  try {
-    const json: unknown = JSON.parse(await readFile(path.join(process.cwd(), "models", "evaluation.json"), "utf8"));
-    return evaluationSchema.parse(json).mnist.knn5;
-  } catch {
-    return null;
-  }
-}
-
 export default async function LatentPage() {
-  const knn5 = await readKnn5();
+  const { knn5 } = await readPublishedEvaluation();
   return (
     <main className="mx-auto max-w-6xl px-4 py-8 sm:px-6">
       <SiteBreadcrumb />
