@@ -57,14 +57,19 @@ export async function readCheckpointState<Config>(dir: string): Promise<RunState
 
 /** Copies the checkpoint's weights into freshly built models and restores the optimizer's state. */
 export async function restoreCheckpoint(dir: string, models: Record<string, LayersModel>, optimizer: Optimizer): Promise<void> {
-  for (const [name, model] of Object.entries(models)) {
-    const saved = await loadModelFromFile(path.join(dir, name, "model.json"));
-    model.setWeights(saved.getWeights());
-    saved.dispose();
+  try {
+    for (const [name, model] of Object.entries(models)) {
+      const saved = await loadModelFromFile(path.join(dir, name, "model.json"));
+      model.setWeights(saved.getWeights());
+      saved.dispose();
+    }
+    const data = await readFile(path.join(dir, OPTIMIZER_WEIGHTS));
+    const specs = JSON.parse(await readFile(path.join(dir, OPTIMIZER_SPECS), "utf8")) as io.WeightsManifestEntry[];
+    const named = io.decodeWeights(data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength) as ArrayBuffer, specs);
+    const weights = specs.map((s) => ({ name: s.name, tensor: named[s.name] }));
+    await optimizer.setWeights(weights);
+  } catch (error) {
+    // A missing or truncated file, or weights of another architecture (e.g. --filters changed on resume).
+    throw new Error(`cannot resume from ${dir}: ${error instanceof Error ? error.message : String(error)}`);
   }
-  const data = await readFile(path.join(dir, OPTIMIZER_WEIGHTS));
-  const specs = JSON.parse(await readFile(path.join(dir, OPTIMIZER_SPECS), "utf8")) as io.WeightsManifestEntry[];
-  const named = io.decodeWeights(data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength) as ArrayBuffer, specs);
-  const weights = specs.map((s) => ({ name: s.name, tensor: named[s.name] }));
-  await optimizer.setWeights(weights);
 }

@@ -57,6 +57,9 @@ describe("npm run train", () => {
     const second = await train(["dae", "--resume", "--epochs", "2", "--checkpoint-dir", checkpoint]);
     expect(second.status, second.stderr).toBe(0);
     expect(second.stdout).toMatch(/resumed from .* after epoch 1 \(12 examples seen\)/);
+    const otherShape = await train(["dae", "--resume", "--epochs", "3", "--filters", "4", "--checkpoint-dir", checkpoint]);
+    expect(otherShape.status).not.toBe(0);
+    expect(otherShape.stderr.trim().split("\n").at(-1)).toMatch(/^error: cannot resume from .*ckpt-dae: Layer weight shape .* not compatible/);
     const state = JSON.parse(readFileSync(path.join(checkpoint, "state.json"), "utf8"));
     expect(state).toMatchObject({ model: "dae", epoch: 2, examplesSeen: 24, config: { filters: 8, depth: 1 } });
     const entry = manifest().models.dae;
