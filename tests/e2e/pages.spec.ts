@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { expect, test } from "@playwright/test";
 import { BACKEND_NAMES } from "./helpers";
 
@@ -32,3 +33,11 @@ for (const path of ["/", "/denoise", "/latent"]) {
     expect(problems).toEqual([]);
   });
 }
+
+test("the home page quotes the shipped models' measured figures from models/evaluation.json", async ({ page }) => {
+  const evaluation = JSON.parse(readFileSync("models/evaluation.json", "utf8"));
+  const gaussian = evaluation.faces.settings.find((s: { id: string }) => s.id === "gaussian-0.1");
+  await page.goto("/");
+  await expect(page.getByText(`${gaussian.dae.psnr.toFixed(2)} dB PSNR on ${evaluation.faces.count.toLocaleString("en")} unseen faces`)).toBeVisible();
+  await expect(page.getByText(`VAE ${Math.round(evaluation.mnist.knn5.vae * 100)}%`)).toBeVisible();
+});
