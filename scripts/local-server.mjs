@@ -19,14 +19,14 @@ export function freePort() {
 }
 
 /**
- * Runs `command ...args --port-args` on a free loopback port and resolves once /api/health answers 200.
- * `portArgs(port)` gives the arguments that put the server on that port (default: Next's `-H 127.0.0.1 -p N`).
+ * Runs `command ...args -H 127.0.0.1 -p <free port>` (a Next server, or scripts/serve.mjs) and resolves once
+ * /api/health answers 200.
  * Rejects, killing the process, when it exits first or is not ready within `timeoutMs`.
  */
-export async function startServer(command, args, { env = {}, timeoutMs = 120_000, portArgs = (port) => ["-H", "127.0.0.1", "-p", String(port)] } = {}) {
+export async function startServer(command, args, { env = {}, timeoutMs = 120_000 } = {}) {
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
-  const child = spawn(command, [...args, ...portArgs(port)], {
+  const child = spawn(command, [...args, "-H", "127.0.0.1", "-p", String(port)], {
     cwd: root,
     env: { ...process.env, NEXT_TELEMETRY_DISABLED: "1", ...env },
     stdio: ["ignore", "ignore", "inherit"],

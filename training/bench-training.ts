@@ -281,7 +281,8 @@ function printYardstick(ours: [string, number | Error][]): void {
     const run = spawnSync(python, [script], { encoding: "utf8", timeout: 600_000 });
     if (run.status !== 0) continue;
     const { torch, results } = JSON.parse(run.stdout) as { torch: string; results: YardstickResult[] };
-    const setups = [...new Set(results.map((r) => `${r.device}${r.threads ? `, ${r.threads} thread${r.threads > 1 ? "s" : ""}` : ""}`))];
+    const setupOf = (r: YardstickResult) => `${r.device}${r.threads ? `, ${r.threads} thread${r.threads > 1 ? "s" : ""}` : ""}`;
+    const setups = [...new Set(results.map(setupOf))];
     console.log(`The yardstick: PyTorch ${torch} (${python}), the same architectures and step, images/s\n`);
     printTable(
       ["model", "ours (wasm + overrides, 1 thread)", ...setups.map((s) => `PyTorch ${s}`), "ours / PyTorch 1 thread"],
@@ -292,7 +293,7 @@ function printYardstick(ours: [string, number | Error][]): void {
         return [
           model,
           Number.isNaN(value) ? "-" : value.toFixed(1),
-          ...mine.map((r) => r.images_per_second.toFixed(1)),
+          ...setups.map((setup) => mine.find((r) => setupOf(r) === setup)?.images_per_second.toFixed(1) ?? "-"),
           single && !Number.isNaN(value) ? `${(value / single).toFixed(2)}x` : "-",
         ];
       }),

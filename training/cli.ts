@@ -12,7 +12,7 @@ import { readCheckpointState, restoreCheckpoint, type RunState } from "./checkpo
 import { runDataCommand } from "./data/errors";
 import { updateManifest, withRelativePaths } from "./export";
 import { trainLoop } from "./loop";
-import { LR_SCHEDULES } from "./schedule";
+import { DEFAULT_SCHEDULE, LR_SCHEDULES } from "./schedule";
 import { daeTask, faceAutoencoderTask } from "./tasks/faces";
 import { ae2dTask, vaeTask } from "./tasks/mnist";
 import { pcaTask } from "./tasks/pca";
@@ -58,7 +58,7 @@ options:
   --batch-size N       examples per step
   --lr X               Adam learning rate (the peak, under a schedule)
   --lr-schedule S      ${LR_SCHEDULES.join(" | ")}: cosine decays from --lr to --min-lr over the epochs
-  --min-lr X           the cosine schedule's last rate (default 1e-5)
+  --min-lr X           the cosine schedule's last rate (default ${DEFAULT_SCHEDULE.minLearningRate.toExponential()})
   --data PATH          training data (.npz, .u8, image folder; MNIST: a folder of IDX files, .gz or not)
   --test-data PATH     held-out data for the per-epoch metrics
   --limit N            use only the first N training examples (smoke runs)

@@ -13,6 +13,7 @@ import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import * as tf from "@tensorflow/tfjs";
 import { z } from "zod";
+import { bestClassical } from "../lib/best-classical";
 import { bytesToFloats, type FloatImage, floatImage } from "../lib/image";
 import type { Manifest, ModelEntry, TrainingRecord } from "../lib/manifest";
 import { psnr, ssim } from "../lib/metrics";
@@ -494,12 +495,6 @@ async function evaluateMnist(options: EvaluationOptions, manifest: Manifest, fig
 
 // ---------------------------------------------------------------------------------------------------------------
 // Targets
-
-function bestClassical(result: FaceResult): { name: string; psnr: number } {
-  const blur = { name: `gaussian blur σ ${result.blur.sigma}`, psnr: result.blur.psnr };
-  const median = { name: `median ${result.median.window}x${result.median.window}`, psnr: result.median.psnr };
-  return blur.psnr >= median.psnr ? blur : median;
-}
 
 function checkTargets(faces: FaceResult[], mnist: MnistResult): TargetCheck[] {
   const faceChecks = faces.map((result, i) => {

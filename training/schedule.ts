@@ -14,6 +14,9 @@ export interface ScheduleConfig {
   minLearningRate: number;
 }
 
+/** Every task's default: a constant rate; `--lr-schedule cosine` alone then decays to 1e-5. */
+export const DEFAULT_SCHEDULE = { lrSchedule: "constant", minLearningRate: 1e-5 } as const satisfies Omit<ScheduleConfig, "learningRate">;
+
 /** The rate at `progress`: 0 at the start of the run, 1 at the end of its last epoch (clamped). */
 export function learningRateAt({ learningRate, lrSchedule, minLearningRate }: ScheduleConfig, progress: number): number {
   if (lrSchedule === "constant") return learningRate;

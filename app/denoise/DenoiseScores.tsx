@@ -1,5 +1,6 @@
 import { Card } from "@/app/_components/Card";
 import type { FaceScores } from "@/app/_components/published-evaluation";
+import { bestClassical } from "@/lib/best-classical";
 import { formatDb } from "./format";
 
 /** How the shipped model scores on the held-out faces against classical filters, from `npm run evaluate`. */
@@ -28,9 +29,7 @@ export function DenoiseScores({ faces }: { faces: FaceScores }) {
           </thead>
           <tbody>
             {faces.settings.map((s) => {
-              const blurWins = s.blur.psnr >= s.median.psnr;
-              const classical = blurWins ? s.blur.psnr : s.median.psnr;
-              const filter = blurWins ? `gaussian blur σ ${s.blur.sigma}` : `median ${s.median.window}×${s.median.window}`;
+              const classical = bestClassical(s);
               return (
                 <tr key={s.id} className="border-b border-slate-200 last:border-0 dark:border-slate-800">
                   <th scope="row" className="py-1 pr-2 sm:pr-4 text-left font-normal whitespace-normal">
@@ -38,10 +37,10 @@ export function DenoiseScores({ faces }: { faces: FaceScores }) {
                   </th>
                   <td className="py-1 pr-2 sm:pr-4 text-right">{formatDb(s.noisy.psnr)}</td>
                   <td className="py-1 pr-2 sm:pr-4 text-right">
-                    {formatDb(classical)} <span className="hidden text-slate-600 sm:inline dark:text-slate-400">({filter})</span>
+                    {formatDb(classical.psnr)} <span className="hidden text-slate-600 sm:inline dark:text-slate-400">({classical.name})</span>
                   </td>
                   <td className="py-1 pr-2 sm:pr-4 text-right font-semibold">{formatDb(s.dae.psnr)}</td>
-                  <td className="py-1 text-right">{`${s.dae.psnr >= classical ? "+" : "−"}${formatDb(Math.abs(s.dae.psnr - classical))}`}</td>
+                  <td className="py-1 text-right">{`${s.dae.psnr >= classical.psnr ? "+" : "−"}${formatDb(Math.abs(s.dae.psnr - classical.psnr))}`}</td>
                 </tr>
               );
             })}

@@ -10,6 +10,7 @@ import { type FaceSet, loadFaces } from "../data/faces";
 import { exportLayersModel } from "../export";
 import type { Trainer } from "../loop";
 import { readTensor } from "../read-tensor";
+import { DEFAULT_SCHEDULE } from "../schedule";
 import type { CommonConfig, GradientTask } from "./types";
 
 /** The face models: the blind denoising autoencoder and the seed's plain (reconstruction-only) autoencoder. */
@@ -26,8 +27,7 @@ const commonFaceDefaults = {
   epochs: 20,
   batchSize: 32,
   learningRate: 1e-3,
-  lrSchedule: "constant" as const,
-  minLearningRate: 1e-5,
+  ...DEFAULT_SCHEDULE,
   seed: 1,
   maxMinutes: 0,
   data: path.join(FACES_DIR, "faces-64-train.u8"),

