@@ -1,6 +1,6 @@
 import Link from "next/link";
-import { type PublishedEvaluation, readPublishedEvaluation } from "@/app/_components/published-evaluation";
-import { bestClassical } from "@/lib/best-classical";
+import { type PublishedEvaluation, readPublishedEvaluation } from "@/lib/server/published-evaluation";
+import { bestClassical } from "@/lib/evaluation";
 
 /** One measured line per demo from models/evaluation.json, or null before `npm run evaluate` has run. */
 function denoiseFigure({ faces }: PublishedEvaluation): string | null {

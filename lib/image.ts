@@ -1,20 +1,28 @@
 /**
- * Conversions between the pixel layouts the project meets: canvas RGBA bytes (browser), packed RGB bytes (sharp,
- * the data files) and float RGB in [0, 1] (the models). Float images are HWC, batches NHWC, channel-last as tfjs
- * expects.
+ * The one image type for pixels in flight, in every runtime: interleaved values, row-major, `channels` per pixel
+ * (channel-last, as tfjs expects; a batch is just more rows). Bytes 0..255 are what a PNG, a canvas or a data file
+ * holds; floats in [0, 1] are what the models and the metrics read.
  */
-export interface FloatImage {
-  data: Float32Array;
+export type PixelArray = Uint8Array | Uint8ClampedArray | Float32Array;
+
+export interface PixelImage<T extends PixelArray = PixelArray> {
+  data: T;
   width: number;
   height: number;
   channels: number;
 }
 
-export function floatImage(data: Float32Array, width: number, height: number, channels = 3): FloatImage {
+/** An image over `data`, checked for the right number of values. */
+export function pixelImage<T extends PixelArray>(data: T, width: number, height: number, channels = 3): PixelImage<T> {
   if (data.length !== width * height * channels) {
     throw new RangeError(`expected ${width}x${height}x${channels} = ${width * height * channels} values, got ${data.length}`);
   }
   return { data, width, height, channels };
+}
+
+/** What one stored value is worth in [0, 1]: 1 for floats, 1/255 for bytes. */
+export function valueScale(data: PixelArray): number {
+  return data instanceof Float32Array ? 1 : 1 / 255;
 }
 
 /** Bytes 0..255 (any channel count) to floats in [0, 1]. */
@@ -25,49 +33,63 @@ export function bytesToFloats(bytes: Uint8Array | Uint8ClampedArray): Float32Arr
 }
 
 /** Floats to bytes, rounded and clipped (Uint8ClampedArray does both). */
-export function floatsToBytes(floats: Float32Array): Uint8ClampedArray {
+export function floatsToBytes(floats: Float32Array): Uint8ClampedArray<ArrayBuffer> {
   const out = new Uint8ClampedArray(floats.length);
   for (let i = 0; i < floats.length; i++) out[i] = floats[i] * 255;
   return out;
 }
 
-/**
- * Canvas RGBA bytes to float RGB. Transparent pixels are composited onto `background` (white by default), so a
- * PNG with an alpha channel looks to the model as it looks on the page.
- */
-export function rgbaToRgbFloats(rgba: Uint8Array | Uint8ClampedArray, background: [number, number, number] = [1, 1, 1]): Float32Array {
-  if (rgba.length % 4 !== 0) throw new RangeError(`RGBA data length ${rgba.length} is not a multiple of 4`);
-  const pixels = rgba.length / 4;
-  const out = new Float32Array(pixels * 3);
-  for (let p = 0; p < pixels; p++) {
-    const alpha = rgba[p * 4 + 3] / 255;
-    for (let c = 0; c < 3; c++) {
-      out[p * 3 + c] = (rgba[p * 4 + c] / 255) * alpha + background[c] * (1 - alpha);
-    }
-  }
-  return out;
+/** The image as floats in [0, 1] (the same image when it already is). */
+export function toFloats(image: PixelImage): PixelImage<Float32Array> {
+  return image.data instanceof Float32Array ? (image as PixelImage<Float32Array>) : { ...image, data: bytesToFloats(image.data) };
 }
 
-/** Float RGB to opaque canvas RGBA bytes (for ImageData / putImageData). */
-export function rgbFloatsToRgba(rgb: Float32Array): Uint8ClampedArray {
-  if (rgb.length % 3 !== 0) throw new RangeError(`RGB data length ${rgb.length} is not a multiple of 3`);
-  const pixels = rgb.length / 3;
-  const out = new Uint8ClampedArray(pixels * 4);
+/** The image as bytes, rounded and clipped as an 8-bit file would hold it (the same image when it already is). */
+export function toBytes(image: PixelImage): PixelImage<Uint8ClampedArray> {
+  if (image.data instanceof Uint8ClampedArray) return image as PixelImage<Uint8ClampedArray>;
+  return { ...image, data: image.data instanceof Float32Array ? floatsToBytes(image.data) : new Uint8ClampedArray(image.data) };
+}
+
+/**
+ * Canvas RGBA bytes to an RGB byte image. Transparent pixels are composited onto white, so a PNG with an alpha
+ * channel looks to the model as it looks on the page.
+ */
+export function fromRgba(rgba: Uint8Array | Uint8ClampedArray, width: number, height: number): PixelImage<Uint8ClampedArray> {
+  if (rgba.length !== width * height * 4) throw new RangeError(`expected ${width}x${height} RGBA pixels, got ${rgba.length} values`);
+  const out = new Uint8ClampedArray(width * height * 3);
+  for (let p = 0, q = 0; p < rgba.length; p += 4, q += 3) {
+    const alpha = rgba[p + 3] / 255;
+    const white = 255 * (1 - alpha);
+    out[q] = rgba[p] * alpha + white;
+    out[q + 1] = rgba[p + 1] * alpha + white;
+    out[q + 2] = rgba[p + 2] * alpha + white;
+  }
+  return { data: out, width, height, channels: 3 };
+}
+
+/** An RGB or grey (one channel: an MNIST digit) image to opaque canvas RGBA bytes, for ImageData. */
+export function toRgba(image: PixelImage): Uint8ClampedArray<ArrayBuffer> {
+  const { data, channels } = image;
+  if (channels !== 1 && channels !== 3) throw new RangeError(`cannot show a ${channels}-channel image`);
+  const scale = valueScale(data) * 255;
+  const pixels = image.width * image.height;
+  const out = new Uint8ClampedArray(new ArrayBuffer(pixels * 4));
   for (let p = 0; p < pixels; p++) {
-    out[p * 4] = rgb[p * 3] * 255;
-    out[p * 4 + 1] = rgb[p * 3 + 1] * 255;
-    out[p * 4 + 2] = rgb[p * 3 + 2] * 255;
+    for (let c = 0; c < 3; c++) out[p * 4 + c] = data[p * channels + (channels === 1 ? 0 : c)] * scale;
     out[p * 4 + 3] = 255;
   }
   return out;
 }
 
-/** Single-channel floats (an MNIST digit) to opaque grey RGBA bytes. */
-export function grayFloatsToRgba(gray: Float32Array): Uint8ClampedArray {
-  const out = new Uint8ClampedArray(gray.length * 4);
-  for (let i = 0; i < gray.length; i++) {
-    out[i * 4] = out[i * 4 + 1] = out[i * 4 + 2] = gray[i] * 255;
-    out[i * 4 + 3] = 255;
-  }
-  return out;
+/** A square region of an image, in its displayed pixels: what the page and the route crop for the model. */
+export interface Crop {
+  x: number;
+  y: number;
+  size: number;
+}
+
+/** The default crop: the largest centred square. */
+export function centredCrop(width: number, height: number): Crop {
+  const size = Math.min(width, height);
+  return { x: Math.floor((width - size) / 2), y: Math.floor((height - size) / 2), size };
 }

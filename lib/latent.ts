@@ -1,25 +1,15 @@
+import { DIGIT_PIXELS, DIGIT_SIDE } from "./catalogue";
+
 /**
  * What the MNIST latent page, its worker and the server routes share about the 2-D models, without importing tfjs
- * (this file is in the page's main bundle): model names, limits, MNIST-style preprocessing of a drawn digit, and
- * the grid spacings of the manifold picture.
+ * (this file is in the page's main bundle): limits, MNIST-style preprocessing of a drawn digit, and the grid
+ * spacings of the manifold picture.
  */
 
-export const VAE_ENCODER = "vae-encoder";
-export const VAE_DECODER = "vae-decoder";
-export const DIGIT_SIDE = 28;
-export const DIGIT_PIXELS = DIGIT_SIDE * DIGIT_SIDE;
 /** Most points one POST /api/vae/decode decodes (a 20x20 grid). */
 export const MAX_DECODE_POINTS = 400;
 /** Largest |z| coordinate the routes accept (the prior puts 99.99% of its mass inside ±4). */
 export const MAX_ABS_Z = 1000;
-
-/** The three 2-D embeddings the page compares, with their manifest entries. */
-export const EMBEDDINGS = [
-  { id: "vae", model: "vae-encoder", label: "VAE (z mean)" },
-  { id: "ae2d", model: "ae2d-encoder", label: "Deep autoencoder" },
-  { id: "pca2d", model: "pca2d", label: "PCA" },
-] as const;
-export type EmbeddingId = (typeof EMBEDDINGS)[number]["id"];
 
 /**
  * Inverse of the standard normal CDF (Acklam's rational approximation, relative error below 1.2e-9), for the

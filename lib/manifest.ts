@@ -1,4 +1,5 @@
 import { z } from "zod";
+import type { TensorSpec } from "./catalogue";
 
 /**
  * `models/manifest.json`: the contract between training (which writes it) and the pages, the server routes and the
@@ -14,12 +15,10 @@ export const fileEntrySchema = z.object({
 });
 export type FileEntry = z.infer<typeof fileEntrySchema>;
 
-const tensorSpecSchema = z.object({
+const tensorSpecSchema: z.ZodType<TensorSpec> = z.object({
   name: z.string(),
-  /** null marks a free dimension (batch, or height and width of a fully convolutional model). */
   shape: z.array(z.number().int().positive().nullable()),
 });
-export type TensorSpec = z.infer<typeof tensorSpecSchema>;
 
 const trainingSchema = z.object({
   config: z.record(z.string(), z.unknown()),
@@ -52,13 +51,26 @@ export const manifestSchema = z.object({
 });
 export type Manifest = z.infer<typeof manifestSchema>;
 
-/** The model names the site relies on, with the entry file each must have. */
-export const REQUIRED_MODELS = {
-  dae: "dae/model.json",
-  "vae-encoder": "vae/encoder/model.json",
-  "vae-decoder": "vae/decoder/model.json",
-} as const;
-
 export function parseManifest(json: unknown): Manifest {
   return manifestSchema.parse(json);
+}
+
+/** What a page shows of a loaded model: its download size, its version and how it was trained. */
+export interface ModelInfo {
+  name: string;
+  /** Download size of its files. */
+  bytes: number;
+  /** sha256 of its entry file (model.json): which version of the model is running. */
+  sha256: string;
+  /** Training config (for instance the DAE's downsampling, which its tiling needs). */
+  config: Record<string, unknown>;
+}
+
+export function describeModel(name: string, entry: ModelEntry): ModelInfo {
+  return {
+    name,
+    bytes: entry.files.reduce((sum, f) => sum + f.bytes, 0),
+    sha256: entry.files.find((f) => f.path === entry.entry)?.sha256 ?? "",
+    config: entry.training.config,
+  };
 }

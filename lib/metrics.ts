@@ -1,12 +1,12 @@
-import type { FloatImage } from "./image";
+import { type PixelImage, valueScale } from "./image";
 
 /**
- * Image quality metrics for images in [0, 1]. PSNR and SSIM as in Wang, Bovik, Sheikh & Simoncelli (2004): an 11x11
+ * Image quality metrics for images in [0, 1] (bytes count as value / 255, read in place: no float copies). PSNR and SSIM as in Wang, Bovik, Sheikh & Simoncelli (2004): an 11x11
  * gaussian window with σ 1.5, K1 0.01, K2 0.03, computed over the window positions that fit inside the image
  * ("valid"), per channel, then averaged over channels.
  */
 
-function assertSameShape(a: FloatImage, b: FloatImage): void {
+function assertSameShape(a: PixelImage, b: PixelImage): void {
   if (a.width !== b.width || a.height !== b.height || a.channels !== b.channels) {
     throw new RangeError(
       `images differ in shape: ${a.width}x${a.height}x${a.channels} vs ${b.width}x${b.height}x${b.channels}`,
@@ -14,18 +14,19 @@ function assertSameShape(a: FloatImage, b: FloatImage): void {
   }
 }
 
-export function meanSquaredError(a: FloatImage, b: FloatImage): number {
+export function meanSquaredError(a: PixelImage, b: PixelImage): number {
   assertSameShape(a, b);
+  const [sa, sb] = [valueScale(a.data), valueScale(b.data)];
   let sum = 0;
   for (let i = 0; i < a.data.length; i++) {
-    const d = a.data[i] - b.data[i];
+    const d = a.data[i] * sa - b.data[i] * sb;
     sum += d * d;
   }
   return sum / a.data.length;
 }
 
 /** Peak signal-to-noise ratio in dB for a peak value of 1; Infinity for identical images. */
-export function psnr(a: FloatImage, b: FloatImage): number {
+export function psnr(a: PixelImage, b: PixelImage): number {
   const mse = meanSquaredError(a, b);
   return mse === 0 ? Infinity : -10 * Math.log10(mse);
 }
@@ -71,13 +72,14 @@ function filterValid(plane: Float64Array, width: number, height: number): Float6
   return out;
 }
 
-function channelPlane(image: FloatImage, channel: number): Float64Array {
+function channelPlane(image: PixelImage, channel: number): Float64Array {
+  const scale = valueScale(image.data);
   const plane = new Float64Array(image.width * image.height);
-  for (let p = 0; p < plane.length; p++) plane[p] = image.data[p * image.channels + channel];
+  for (let p = 0; p < plane.length; p++) plane[p] = image.data[p * image.channels + channel] * scale;
   return plane;
 }
 
-function channelSsim(a: FloatImage, b: FloatImage, channel: number): number {
+function channelSsim(a: PixelImage, b: PixelImage, channel: number): number {
   const { width, height } = a;
   const x = channelPlane(a, channel);
   const y = channelPlane(b, channel);
@@ -98,7 +100,7 @@ function channelSsim(a: FloatImage, b: FloatImage, channel: number): number {
 }
 
 /** Mean structural similarity, averaged over channels; 1 for identical images. */
-export function ssim(a: FloatImage, b: FloatImage): number {
+export function ssim(a: PixelImage, b: PixelImage): number {
   assertSameShape(a, b);
   if (a.width < SSIM_WINDOW || a.height < SSIM_WINDOW) {
     throw new RangeError(`SSIM needs images of at least ${SSIM_WINDOW}x${SSIM_WINDOW}, got ${a.width}x${a.height}`);

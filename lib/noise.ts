@@ -1,3 +1,5 @@
+import { yieldToEventLoop } from "./errors";
+import { bytesToFloats, floatsToBytes, type PixelImage } from "./image";
 import { createRandom, type Random } from "./random";
 
 /**
@@ -69,4 +71,53 @@ export function applyNoise(pixels: Float32Array, spec: NoiseSpec, seed: number, 
 /** Rounds to the nearest of 256 levels, as a noisy photo saved to an 8-bit file would be. */
 export function quantize8Bit(pixels: Float32Array): Float32Array {
   return pixels.map((v) => Math.round(clip01(v) * 255) / 255);
+}
+
+/** Rows per noise band: large images are corrupted band by band so that no whole-image float copy is needed. */
+export const NOISE_BAND_ROWS = 64;
+
+/** The seed of band `band`; band 0 keeps the seed itself, so an image of up to 64 rows gets applyNoise's noise exactly. */
+function bandSeed(seed: number, band: number): number {
+  return (seed + Math.imul(band, 0x9e3779b9)) >>> 0;
+}
+
+/** Corrupts `image` into `out` band by band, yielding the number of values done after each band. */
+function* noiseBands(image: PixelImage<Uint8ClampedArray>, spec: NoiseSpec, seed: number, out: Uint8ClampedArray): Generator<number> {
+  const bandValues = NOISE_BAND_ROWS * image.width * image.channels;
+  for (let band = 0, start = 0; start < image.data.length; band++, start += bandValues) {
+    const end = Math.min(image.data.length, start + bandValues);
+    out.set(floatsToBytes(applyNoise(bytesToFloats(image.data.subarray(start, end)), spec, bandSeed(seed, band), image.channels)), start);
+    yield end - start;
+  }
+}
+
+/**
+ * Corrupts a byte image with applyNoise and rounds the result to 8 bits, as a noisy photo saved to a file would be
+ * (and as training saw it: quantize8Bit(applyNoise(...))). Reproducible from the seed on any device.
+ */
+export function addNoise(image: PixelImage<Uint8ClampedArray>, spec: NoiseSpec, seed: number): PixelImage<Uint8ClampedArray> {
+  const out = new Uint8ClampedArray(image.data.length);
+  const bands = noiseBands(image, spec, seed, out);
+  while (!bands.next().done);
+  return { ...image, data: out };
+}
+
+/** addNoise for big images without freezing the page: the same bands, yielding to the event loop between them. */
+export async function addNoiseAsync(
+  image: PixelImage<Uint8ClampedArray>,
+  spec: NoiseSpec,
+  seed: number,
+  signal?: AbortSignal,
+): Promise<PixelImage<Uint8ClampedArray>> {
+  const out = new Uint8ClampedArray(image.data.length);
+  let sinceYield = 0;
+  for (const done of noiseBands(image, spec, seed, out)) {
+    sinceYield += done;
+    if (sinceYield > 1_000_000) {
+      sinceYield = 0;
+      await yieldToEventLoop();
+      signal?.throwIfAborted();
+    }
+  }
+  return { ...image, data: out };
 }

@@ -5,9 +5,10 @@
 import { mkdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import sharp from "sharp";
+import { FACE_SIDE } from "../lib/catalogue";
 import { SAMPLE_FACE_INDICES, sampleFacePath } from "../lib/samples";
 
-const SIZE = 64;
+const SIZE = FACE_SIDE;
 const BYTES = SIZE * SIZE * 3;
 
 const source = path.resolve(process.argv[2] ?? "../shared/data/faces/faces-64-test.u8");

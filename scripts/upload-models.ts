@@ -1,12 +1,12 @@
 // Uploads the model files that models/manifest.json lists to the Vercel Blob store of BLOB_READ_WRITE_TOKEN, under
-// models/<path>, where the server reads them (lib/storage). Run: npm run upload-models
+// models/<path>, where the server reads them (lib/server/storage). Run: npm run upload-models
 // Every file is checked against the manifest's sha256 before anything is uploaded, and read back and checked again
 // after; the manifest goes last, so a server never finds a manifest whose files are not there yet.
 import { pathToFileURL } from "node:url";
 import { type FileEntry, parseManifest } from "../lib/manifest";
-import { BlobStorage } from "../lib/storage/blob";
-import { BLOB_MODELS_PREFIX, parseBlobAccess, type Storage, StorageError } from "../lib/storage/index";
-import { contentTypeFromName, LocalStorage } from "../lib/storage/local";
+import { BlobStorage } from "../lib/server/storage/blob";
+import { BLOB_MODELS_PREFIX, parseBlobAccess, type Storage, StorageError } from "../lib/server/storage";
+import { contentTypeFromName, LocalStorage } from "../lib/server/storage/local";
 
 /** Uploads of 4 MiB shards from a slow connection need more than a route's deadline. */
 const UPLOAD_TIMEOUT_MS = 120_000;

@@ -17,6 +17,7 @@ import path from "node:path";
 import * as tf from "@tensorflow/tfjs";
 import "@tensorflow/tfjs-backend-wasm";
 import type { LayersModel } from "@tensorflow/tfjs-layers";
+import { DIGIT_PIXELS, FACE_SIDE } from "../lib/catalogue";
 import { createRandom } from "../lib/random";
 import { registerWasmTrainingKernels } from "./kernels/wasm-overrides";
 import type { Trainer } from "./loop";
@@ -104,7 +105,6 @@ interface ModelCase {
   inputSize: number;
 }
 
-const FACE = 64;
 /** Random stand-ins for the data: the step's cost does not depend on the pixel values. */
 function randomBytes(length: number, seed: number): Uint8Array {
   const random = createRandom(seed);
@@ -113,20 +113,20 @@ function randomBytes(length: number, seed: number): Uint8Array {
 
 const MODEL_CASES: ModelCase[] = [
   {
-    name: "dae",
+    name: daeTask.run.name,
     batch: (setup) => (setup === "cpu" ? 4 : daeTask.defaults.batchSize),
-    inputSize: FACE,
+    inputSize: FACE_SIDE,
     trainer: async () => {
-      const faces = { pixels: randomBytes(256 * FACE * FACE * 3, 1), count: 256, size: FACE, source: "random" };
+      const faces = { pixels: randomBytes(256 * FACE_SIDE * FACE_SIDE * 3, 1), count: 256, size: FACE_SIDE, source: "random" };
       return daeTask.prepare(daeTask.defaults, { faces, heldOut: faces }, { backend: tf.getBackend(), log: () => {} });
     },
   },
   {
-    name: "vae",
+    name: vaeTask.run.name,
     batch: () => vaeTask.defaults.batchSize,
     inputSize: 0,
     trainer: async () => {
-      const split = { images: randomBytes(1024 * 784, 2).map((v) => (v > 200 ? 255 : 0)), labels: new Uint8Array(1024), count: 1024 };
+      const split = { images: randomBytes(1024 * DIGIT_PIXELS, 2).map((v) => (v > 200 ? 255 : 0)), labels: new Uint8Array(1024), count: 1024 };
       return vaeTask.prepare(vaeTask.defaults, { train: split, test: split }, { backend: tf.getBackend(), log: () => {} });
     },
   },

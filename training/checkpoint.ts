@@ -2,7 +2,7 @@ import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { io, type Optimizer } from "@tensorflow/tfjs-core";
 import type { LayersModel } from "@tensorflow/tfjs-layers";
-import { loadModelFromFile, saveModelToDir } from "../lib/model-files";
+import { loadModelFromFile, saveModelToDir } from "./model-files";
 
 /**
  * A checkpoint is a folder holding everything needed to go on: the models, the optimizer's moments, and the

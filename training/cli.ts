@@ -20,13 +20,11 @@ import type { ClosedFormTask, CommonConfig, GradientTask } from "./tasks/types";
 
 // The registry forgets each task's own data type; every task's data goes only to that same task's functions.
 type AnyGradientTask = GradientTask<CommonConfig, unknown>;
-const TASKS: Record<string, AnyGradientTask | ClosedFormTask<unknown>> = {
-  dae: daeTask as unknown as AnyGradientTask,
-  "ae-faces": faceAutoencoderTask as AnyGradientTask,
-  vae: vaeTask as AnyGradientTask,
-  ae2d: ae2dTask as AnyGradientTask,
-  pca2d: pcaTask as ClosedFormTask<unknown>,
-};
+type AnyTask = AnyGradientTask | ClosedFormTask<unknown>;
+/** By the catalogue's run names, the command line's model argument. */
+const TASKS: Record<string, AnyTask> = Object.fromEntries(
+  [daeTask, faceAutoencoderTask, vaeTask, ae2dTask, pcaTask].map((task) => [task.run.name, task as unknown as AnyTask]),
+);
 
 const BACKENDS = ["tensorflow", "webgpu", "wasm", "cpu"] as const satisfies readonly BackendName[];
 

@@ -1,35 +1,40 @@
-import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
+import { mkdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import type { LayersModel } from "@tensorflow/tfjs-layers";
-import { type FileEntry, type Manifest, manifestSchema, type ModelEntry, type TensorSpec } from "../lib/manifest";
-import { saveModelToDir, sha256 } from "../lib/model-files";
+import type { ModelSpec } from "../lib/catalogue";
+import { type FileEntry, type Manifest, manifestSchema, type ModelEntry } from "../lib/manifest";
+import { sha256Hex } from "../lib/sha256";
+import { saveModelToDir, writeFileSafely } from "./model-files";
 
 /**
  * Writing trained models into `models/` and keeping `models/manifest.json` in step with the files: each export
- * replaces its own entry and leaves the other models' entries as they are.
+ * replaces its own entries and leaves the other models' entries as they are. Where a model goes and what it
+ * takes and gives are the catalogue's (lib/catalogue.ts); an export that does not match it is refused.
  */
 
 const MANIFEST = "manifest.json";
 
-/** Inputs and outputs by layer name (what `model.outputNames` lists), with their shapes. */
-function specsOf(names: string[], tensors: { shape: (number | null)[] }[]): TensorSpec[] {
-  return tensors.map((t, i) => ({ name: names[i], shape: t.shape }));
+/** Refuses a model whose inputs or outputs differ from the catalogue's: every runtime relies on those. */
+function checkAgainstCatalogue(model: LayersModel, spec: ModelSpec): void {
+  const actual = (names: string[], tensors: { shape: (number | null)[] }[]) => tensors.map((t, i) => ({ name: names[i], shape: t.shape }));
+  const found = { inputs: actual(model.inputNames, model.inputs), outputs: actual(model.outputNames, model.outputs) };
+  const expected = { inputs: spec.inputs, outputs: spec.outputs };
+  if (JSON.stringify(found) !== JSON.stringify(expected)) {
+    throw new Error(`${spec.key}: the model takes and gives ${JSON.stringify(found)}, the catalogue says ${JSON.stringify(expected)}`);
+  }
 }
 
-/** Saves a LayersModel under `modelsDir/relativeDir` and returns its manifest entry (training filled in later). */
-export async function exportLayersModel(
-  model: LayersModel,
-  modelsDir: string,
-  relativeDir: string,
-  training: ModelEntry["training"],
-): Promise<ModelEntry> {
-  const saved = await saveModelToDir(model, path.join(modelsDir, relativeDir));
+/** Saves a LayersModel where the catalogue puts it and returns its manifest entry. */
+export async function exportLayersModel(model: LayersModel, modelsDir: string, spec: ModelSpec, training: ModelEntry["training"]): Promise<ModelEntry> {
+  checkAgainstCatalogue(model, spec);
+  const folder = path.posix.dirname(spec.entry);
+  const saved = await saveModelToDir(model, path.join(modelsDir, folder));
   return {
     format: "layers-model",
-    entry: `${relativeDir}/model.json`,
-    files: saved.map((f) => ({ ...f, path: `${relativeDir}/${f.path}` })),
-    inputs: specsOf(model.inputNames, model.inputs),
-    outputs: specsOf(model.outputNames, model.outputs),
+    entry: spec.entry,
+    files: saved.map((f) => ({ ...f, path: `${folder}/${f.path}` })),
+    inputs: [...spec.inputs],
+    outputs: [...spec.outputs],
     training,
   };
 }
@@ -39,8 +44,8 @@ export async function exportDataFile(modelsDir: string, relativePath: string, da
   const bytes = typeof data === "string" ? new TextEncoder().encode(data) : data;
   const file = path.join(modelsDir, relativePath);
   await mkdir(path.dirname(file), { recursive: true });
-  await writeFile(file, bytes);
-  return { path: relativePath, bytes: bytes.length, sha256: sha256(bytes) };
+  await writeFileSafely(file, bytes);
+  return { path: relativePath, bytes: bytes.length, sha256: await sha256Hex(bytes) };
 }
 
 export async function readManifest(modelsDir: string): Promise<Manifest> {
@@ -58,9 +63,7 @@ export async function updateManifest(modelsDir: string, entries: Record<string, 
   const manifest = await readManifest(modelsDir);
   const updated: Manifest = manifestSchema.parse({ ...manifest, models: { ...manifest.models, ...entries } });
   const sorted = Object.fromEntries(Object.entries(updated.models).sort(([a], [b]) => a.localeCompare(b)));
-  const file = path.join(modelsDir, MANIFEST);
-  await writeFile(`${file}.tmp`, `${JSON.stringify({ ...updated, models: sorted }, null, 2)}\n`);
-  await rename(`${file}.tmp`, file);
+  await writeFileSafely(path.join(modelsDir, MANIFEST), `${JSON.stringify({ ...updated, models: sorted }, null, 2)}\n`);
   return updated;
 }
 

@@ -1,11 +1,10 @@
 "use client";
 
 import { useId } from "react";
-import { ALL_BACKENDS, BACKEND_LABELS, type BackendName } from "@/lib/inference/backends";
-import type { InferenceStatus } from "@/lib/inference/client";
-import { formatBytes } from "@/lib/inference/limits";
-
-export type BackendChoice = "auto" | BackendName;
+import { ALL_BACKENDS, BACKEND_LABELS } from "@/lib/browser/backends";
+import type { InferenceStatus } from "@/lib/browser/inference-client";
+import type { BackendChoice } from "@/lib/browser/use-models";
+import { formatBytes } from "@/lib/limits";
 
 /** Where the model runs, how fast, how big it is, and the by-hand backend switch. */
 export function BackendBadge({

@@ -1,10 +1,10 @@
 "use client";
 
 import { useEffect, useState } from "react";
-import { isClientBackend } from "@/lib/inference/backends";
-import { InferenceClient, type RunResult } from "@/lib/inference/client";
-import { DAE_MODEL, daeTileOptions } from "@/lib/inference/dae";
-import { VAE_DECODER } from "@/lib/latent";
+import { isClientBackend } from "@/lib/browser/backends";
+import { InferenceClient, type RunResult } from "@/lib/browser/inference-client";
+import { daeTileOptions, FACE_SIDE, LATENT_DIM, MODELS } from "@/lib/catalogue";
+import { errorMessage } from "@/lib/errors";
 
 /**
  * Runs each case once cold (the first run on this backend: shader compilation or kernel set-up included) and then
@@ -52,7 +52,7 @@ export function BenchRunner({ modelsBase }: { modelsBase: string }) {
     const params = new URLSearchParams(window.location.search);
     const backend = params.get("backend") ?? "wasm";
     const scale = Number(params.get("runs") ?? 1);
-    const client = isClientBackend(backend) ? new InferenceClient({ modelsBase, models: [DAE_MODEL, VAE_DECODER], warmup: {}, backends: [backend] }) : null;
+    const client = isClientBackend(backend) ? new InferenceClient({ modelsBase, models: [MODELS.dae, MODELS.vaeDecoder], skipWarmup: true, backends: [backend] }) : null;
     const report = (next: Window["__bench"]) => {
       window.__bench = next;
       setState(next);
@@ -61,21 +61,21 @@ export function BenchRunner({ modelsBase }: { modelsBase: string }) {
       if (!client) throw new Error(`unknown backend ${backend}: choose webgpu, webgl, wasm or cpu`);
       const status = await client.start();
       if (status.phase !== "ready" || status.backend !== backend) throw new Error(status.message ?? `${backend} did not start`);
-      const config = status.models.find((m) => m.name === DAE_MODEL)?.config;
+      const config = status.models.find((m) => m.name === MODELS.dae.key)?.config;
       const cases: BenchCase[] = [];
-      const face = { data: noise(64 * 64 * 3), shape: [1, 64, 64, 3] };
-      cases.push(await timeCase("DAE 64x64", 10 * scale, () => client.predict(DAE_MODEL, face)));
+      const face = { data: noise(FACE_SIDE * FACE_SIDE * 3), shape: [1, FACE_SIDE, FACE_SIDE, 3] };
+      cases.push(await timeCase(`DAE ${FACE_SIDE}x${FACE_SIDE}`, 10 * scale, () => client.predict(MODELS.dae.key, face)));
       report({ backend, cases: [...cases], done: false });
       const big = { data: new Uint8ClampedArray(noise(512 * 512 * 3).map((v) => v * 255)), width: 512, height: 512, channels: 3 };
       const signal = new AbortController().signal;
-      cases.push(await timeCase("DAE 512x512 (4 tiles of 256)", 2 * scale, () => client.tiled(DAE_MODEL, big, daeTileOptions(config), () => {}, signal)));
+      cases.push(await timeCase("DAE 512x512 (4 tiles of 256)", 2 * scale, () => client.tiled(MODELS.dae.key, big, daeTileOptions(config), () => {}, signal)));
       report({ backend, cases: [...cases], done: false });
       for (const batch of [1, 400]) {
-        const z = { data: noise(batch * 2).map((v) => 4 * v - 2), shape: [batch, 2] };
-        cases.push(await timeCase(`VAE decoder, batch ${batch}`, (batch === 1 ? 20 : 5) * scale, () => client.predict(VAE_DECODER, z)));
+        const z = { data: noise(batch * LATENT_DIM).map((v) => 4 * v - 2), shape: [batch, LATENT_DIM] };
+        cases.push(await timeCase(`VAE decoder, batch ${batch}`, (batch === 1 ? 20 : 5) * scale, () => client.predict(MODELS.vaeDecoder.key, z)));
       }
       report({ backend, cases, done: true });
-    })().catch((error: unknown) => report({ backend, cases: [], error: error instanceof Error ? error.message : String(error), done: true }));
+    })().catch((error: unknown) => report({ backend, cases: [], error: errorMessage(error), done: true }));
     return () => client?.dispose();
   }, [modelsBase]);
 

@@ -1,7 +1,7 @@
 "use client";
 
 import { useId, useState } from "react";
-import type { RgbImage } from "@/lib/inference/pixels";
+import type { PixelImage } from "@/lib/image";
 import { PixelCanvas } from "./PixelCanvas";
 
 /** Before/after: the "after" image over the "before" one, revealed to the right of a movable divider. */
@@ -12,8 +12,8 @@ export function Compare({
   afterLabel,
   pixelated = true,
 }: {
-  before: RgbImage | null;
-  after: RgbImage | null;
+  before: PixelImage | null;
+  after: PixelImage | null;
   beforeLabel: string;
   afterLabel: string;
   pixelated?: boolean;

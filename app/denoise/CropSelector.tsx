@@ -1,7 +1,8 @@
 "use client";
 
 import { type KeyboardEvent, type PointerEvent, useEffect, useId, useRef } from "react";
-import { centredCrop, clampCrop, type Crop, type Photo } from "./photo";
+import { centredCrop, type Crop } from "@/lib/image";
+import { clampCrop, type Photo } from "./photo";
 
 /** The photo is shown at most this big (longest side, in canvas pixels), and small photos are upscaled to it. */
 const DISPLAY_SIDE = 320;

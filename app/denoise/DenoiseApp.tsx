@@ -1,27 +1,28 @@
 "use client";
 
 import { type DragEvent, useCallback, useEffect, useId, useMemo, useRef, useState } from "react";
-import { floatsToBytes } from "@/lib/image";
-import type { BackendName } from "@/lib/inference/backends";
-import type { InferenceOptions } from "@/lib/inference/client";
-import { DAE_MODEL, daeTileOptions } from "@/lib/inference/dae";
-import { MODEL_INPUT_SIZE } from "@/lib/inference/limits";
-import { addNoiseRgb, type RgbImage, rgbToFloatImage } from "@/lib/inference/pixels";
-import { DEFAULT_TILE } from "@/lib/inference/tiling";
-import { useInference } from "@/lib/inference/use-inference";
-import { psnr, ssim } from "@/lib/metrics";
-import { NOISE_KINDS, type NoiseKind } from "@/lib/noise";
 import { BackendBadge } from "@/app/_components/BackendBadge";
 import { Card } from "@/app/_components/Card";
-import { useBackendChain } from "@/app/_components/use-backend-chain";
+import { ErrorAlert } from "@/app/_components/ErrorAlert";
+import type { BackendName } from "@/lib/browser/backends";
+import { useLatestWins, useModels } from "@/lib/browser/use-models";
+import { daeTileOptions, FACE_SIDE, MODELS } from "@/lib/catalogue";
+import { errorMessage } from "@/lib/errors";
+import { centredCrop, type Crop, floatsToBytes, type PixelImage, pixelImage, toFloats } from "@/lib/image";
+import { psnr, ssim } from "@/lib/metrics";
+import { addNoise, NOISE_KINDS, type NoiseKind } from "@/lib/noise";
+import { DEFAULT_TILE } from "@/lib/tiling";
 import { Compare } from "./Compare";
 import { CropSelector, SMALL_BUTTON } from "./CropSelector";
 import { downloadPng, formatDb } from "./format";
 import { FullResPanel } from "./FullResPanel";
-import { centredCrop, type Crop, cropToModelInput, loadPhoto, type Photo, PhotoError } from "./photo";
+import { cropToModelInput, loadPhoto, type Photo, PhotoError } from "./photo";
 import { PixelCanvas } from "./PixelCanvas";
 import { daeServerRunner } from "./server-runner";
 import { ShareButton } from "./ShareButton";
+
+type ByteImage = PixelImage<Uint8ClampedArray>;
+const PAGE_MODELS = [MODELS.dae];
 
 export interface Sample {
   src: string;
@@ -45,9 +46,9 @@ const LEVEL_HELP: Record<NoiseKind, string> = {
 const DEFAULT_LEVELS: Record<NoiseKind, number> = { none: 0, gaussian: 0.1, "salt-pepper": 0.1, masking: 0.25 };
 
 interface Result {
-  clean: RgbImage;
-  noisy: RgbImage;
-  denoised: RgbImage;
+  clean: ByteImage;
+  noisy: ByteImage;
+  denoised: ByteImage;
   ms: number;
   backend: BackendName;
 }
@@ -59,9 +60,8 @@ interface Metrics {
   ssimDenoised: number;
 }
 
-function computeMetrics(result: Result): Metrics {
-  const [c, n, d] = [result.clean, result.noisy, result.denoised].map(rgbToFloatImage);
-  return { psnrNoisy: psnr(c, n), psnrDenoised: psnr(c, d), ssimNoisy: ssim(c, n), ssimDenoised: ssim(c, d) };
+function computeMetrics({ clean, noisy, denoised }: Result): Metrics {
+  return { psnrNoisy: psnr(clean, noisy), psnrDenoised: psnr(clean, denoised), ssimNoisy: ssim(clean, noisy), ssimDenoised: ssim(clean, denoised) };
 }
 
 /** One row of the quality table: PSNR and SSIM of an image against the original ("–" until there is a result). */
@@ -92,20 +92,20 @@ export function DenoiseApp({ modelsBase, samples }: { modelsBase: string; sample
   const [photo, setPhoto] = useState<Photo | null>(null);
   const [photoId, setPhotoId] = useState(0);
   const [crop, setCrop] = useState<Crop | null>(null);
-  const [clean, setClean] = useState<RgbImage | null>(null);
+  const [clean, setClean] = useState<ByteImage | null>(null);
   const [kind, setKind] = useState<NoiseKind>("gaussian");
   const [level, setLevel] = useState(DEFAULT_LEVELS.gaussian);
   const [seed, setSeed] = useState(1);
   const [result, setResult] = useState<Result | null>(null);
-  const [pending, setPending] = useState(false);
-  const [message, setMessage] = useState<{ kind: "error" | "info"; text: string } | null>(null);
+  const [message, setMessage] = useState<string | null>(null);
   const [dropTarget, setDropTarget] = useState(false);
   const [tileSize, setTileSize] = useState(DEFAULT_TILE);
   const uploadId = useId();
   const kindId = useId();
   const levelId = useId();
 
-  const { chain, choice, onChoice } = useBackendChain();
+  const models = useModels({ modelsBase, models: PAGE_MODELS, server: daeServerRunner(modelsBase) });
+  const { client, status } = models;
   // ?tile=N: the whole-photo tile size (tests use small tiles on small photos).
   useEffect(() => {
     const tile = Number(new URLSearchParams(window.location.search).get("tile"));
@@ -113,26 +113,6 @@ export function DenoiseApp({ modelsBase, samples }: { modelsBase: string; sample
     // eslint-disable-next-line react-hooks/set-state-in-effect
     if (Number.isInteger(tile) && tile >= 16 && tile <= 1024) setTileSize(tile);
   }, []);
-
-  const backendsKey: string | null = chain ? chain.join(",") : null;
-  const options: InferenceOptions | null = useMemo(
-    () =>
-      backendsKey === null
-        ? null
-        : {
-            modelsBase,
-            models: [DAE_MODEL],
-            warmup: { [DAE_MODEL]: [1, MODEL_INPUT_SIZE, MODEL_INPUT_SIZE, 3] },
-            backends: backendsKey.split(",") as BackendName[],
-            server: daeServerRunner(modelsBase),
-          },
-    [modelsBase, backendsKey],
-  );
-  const { client, status } = useInference(options);
-  const clientRef = useRef(client);
-  useEffect(() => {
-    clientRef.current = client;
-  }, [client]);
 
   // --- the photo
   const openPhoto = useCallback(async (file: Blob, name: string) => {
@@ -146,7 +126,7 @@ export function DenoiseApp({ modelsBase, samples }: { modelsBase: string; sample
       setCrop(centredCrop(next.width, next.height));
       setMessage(null);
     } catch (error) {
-      setMessage({ kind: "error", text: error instanceof PhotoError ? error.message : `Could not open “${name}”: ${String(error)}` });
+      setMessage(error instanceof PhotoError ? error.message : `Could not open “${name}”: ${errorMessage(error)}`);
     }
   }, []);
 
@@ -156,7 +136,7 @@ export function DenoiseApp({ modelsBase, samples }: { modelsBase: string; sample
         const response = await fetch(sample.src);
         await openPhoto(await response.blob(), sample.src.split("/").pop() ?? "sample.png");
       } catch {
-        setMessage({ kind: "error", text: "The sample face could not be loaded." });
+        setMessage("The sample face could not be loaded.");
       }
     },
     [openPhoto],
@@ -188,55 +168,43 @@ export function DenoiseApp({ modelsBase, samples }: { modelsBase: string; sample
     let current = true;
     cropToModelInput(photo, crop)
       .then((image) => current && setClean(image))
-      .catch((error) => current && setMessage({ kind: "error", text: `Could not crop the photo: ${String(error)}` }));
+      .catch((error) => current && setMessage(`Could not crop the photo: ${errorMessage(error)}`));
     return () => {
       current = false;
     };
   }, [photo, crop]);
 
   const noise = useMemo(() => ({ kind, level: kind === "none" ? 0 : level }), [kind, level]);
-  const noisy = useMemo(() => (clean ? addNoiseRgb(clean, noise, seed) : null), [clean, noise, seed]);
+  const noisy = useMemo(() => (clean ? addNoise(clean, noise, seed) : null), [clean, noise, seed]);
 
   // --- denoising, latest request wins (the slider can move faster than the model runs)
-  const queue = useRef<{ busy: boolean; next: { clean: RgbImage; noisy: RgbImage } | null }>({ busy: false, next: null });
+  const denoise = useLatestWins(async (job: { clean: ByteImage; noisy: ByteImage }) => {
+    if (!client) return;
+    try {
+      const { data, width, height } = toFloats(job.noisy);
+      const out = await client.predict(MODELS.dae.key, { data, shape: [1, height, width, 3] });
+      const denoised = pixelImage(floatsToBytes(out.value.data), width, height);
+      setResult({ clean: job.clean, noisy: job.noisy, denoised, ms: out.ms, backend: out.backend });
+      const timings = (window.__denoise ??= {});
+      timings.firstDenoisedAt ??= performance.now();
+      timings.backend = out.backend;
+      (timings.inferenceMs ??= []).push(out.ms);
+      timings.modelSha256 = client.status.models[0]?.sha256;
+    } catch (error) {
+      // A client disposed meanwhile (the backend was switched) has nothing to report.
+      if (!client.disposed) setMessage(`Denoising failed: ${errorMessage(error)}`);
+    }
+  });
+  const { submit } = denoise;
   useEffect(() => {
-    if (!client || !clean || !noisy || status?.phase !== "ready") return;
-    const q = queue.current;
-    q.next = { clean, noisy };
-    if (q.busy) return;
-    q.busy = true;
-    setPending(true);
-    void (async () => {
-      while (q.next) {
-        const job = q.next;
-        q.next = null;
-        const client = clientRef.current;
-        if (!client) break;
-        try {
-          const input = rgbToFloatImage(job.noisy);
-          const out = await client.predict(DAE_MODEL, { data: input.data, shape: [1, input.height, input.width, 3] });
-          const denoised: RgbImage = { data: floatsToBytes(out.value.data), width: input.width, height: input.height };
-          setResult({ clean: job.clean, noisy: job.noisy, denoised, ms: out.ms, backend: out.backend });
-          const timings = (window.__denoise ??= {});
-          timings.firstDenoisedAt ??= performance.now();
-          timings.backend = out.backend;
-          (timings.inferenceMs ??= []).push(out.ms);
-          timings.modelSha256 = client.status.models[0]?.sha256;
-        } catch (error) {
-          if (client !== clientRef.current) continue; // the backend was switched meanwhile
-          setMessage({ kind: "error", text: `Denoising failed: ${error instanceof Error ? error.message : String(error)}` });
-        }
-      }
-      q.busy = false;
-      setPending(false);
-    })();
-  }, [client, clean, noisy, status?.phase, status?.backend]);
+    if (models.ready && clean && noisy) submit({ clean, noisy });
+  }, [models.ready, status?.backend, clean, noisy, submit]);
 
   const metrics = useMemo(() => (result ? computeMetrics(result) : null), [result]);
   const shareable = useMemo(() => (result ? { noisy: result.noisy, denoised: result.denoised, noise, metrics } : null), [result, noise, metrics]);
-  const upToDate = result !== null && result.noisy === noisy && !pending;
+  const upToDate = result !== null && result.noisy === noisy && !denoise.busy;
   const tiles = daeTileOptions(status?.models[0]?.config, tileSize);
-  const msPerPixel = result && result.backend !== "server" ? result.ms / (MODEL_INPUT_SIZE * MODEL_INPUT_SIZE) : null;
+  const msPerPixel = result && result.backend !== "server" ? result.ms / (FACE_SIDE * FACE_SIDE) : null;
 
   // --- drag and drop
   const onDrop = (event: DragEvent) => {
@@ -248,18 +216,8 @@ export function DenoiseApp({ modelsBase, samples }: { modelsBase: string; sample
 
   return (
     <div className="mt-6 grid gap-6">
-      <BackendBadge status={status} lastMs={result?.ms ?? null} choice={choice} onChoice={onChoice} />
-
-      <div role="alert" aria-live="assertive" data-testid="message" className={message?.kind === "error" ? "" : "sr-only"}>
-        {message && (
-          <div className="flex items-start justify-between gap-3 rounded-lg border border-red-300 bg-red-50 px-3 py-2 text-red-900 dark:border-red-800 dark:bg-red-950 dark:text-red-100">
-            <span>{message.text}</span>
-            <button type="button" onClick={() => setMessage(null)} className="shrink-0 underline" aria-label="Dismiss the message">
-              Dismiss
-            </button>
-          </div>
-        )}
-      </div>
+      <BackendBadge status={status} lastMs={result?.ms ?? null} choice={models.choice} onChoice={models.onChoice} />
+      <ErrorAlert message={message} onDismiss={() => setMessage(null)} />
 
       <div className="grid items-start gap-6 lg:grid-cols-[minmax(0,2fr)_minmax(0,3fr)]">
         <div className="grid gap-6">
@@ -313,7 +271,7 @@ export function DenoiseApp({ modelsBase, samples }: { modelsBase: string; sample
               <div className="mt-4">
                 <p className="mb-2 text-sm text-slate-700 dark:text-slate-300">
                   <span className="font-medium text-slate-900 dark:text-slate-100">{photo.name}</span>, {photo.width}×{photo.height}. The square is
-                  resized to the model&apos;s {MODEL_INPUT_SIZE}×{MODEL_INPUT_SIZE} input.
+                  resized to the model&apos;s {FACE_SIDE}×{FACE_SIDE} input.
                 </p>
                 <CropSelector key={photoId} photo={photo} crop={crop} onChange={setCrop} />
               </div>
@@ -389,7 +347,7 @@ export function DenoiseApp({ modelsBase, samples }: { modelsBase: string; sample
                 ] as const
               ).map(([label, image, testId]) => (
                 <figure key={label} className="m-0">
-                  <PixelCanvas image={image} label={`${label}, ${MODEL_INPUT_SIZE}×${MODEL_INPUT_SIZE}`} testId={testId} className="rounded-md" />
+                  <PixelCanvas image={image} label={`${label}, ${FACE_SIDE}×${FACE_SIDE}`} testId={testId} className="rounded-md" />
                   <figcaption className="mt-1 text-center text-sm font-medium">{label}</figcaption>
                 </figure>
               ))}

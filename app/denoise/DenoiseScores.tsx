@@ -1,6 +1,5 @@
 import { Card } from "@/app/_components/Card";
-import type { FaceScores } from "@/app/_components/published-evaluation";
-import { bestClassical } from "@/lib/best-classical";
+import { bestClassical, type FaceScores } from "@/lib/evaluation";
 import { formatDb } from "./format";
 
 /** How the shipped model scores on the held-out faces against classical filters, from `npm run evaluate`. */

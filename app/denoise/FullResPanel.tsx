@@ -2,12 +2,14 @@
 
 import { useEffect, useId, useRef, useState } from "react";
 import { Card } from "@/app/_components/Card";
-import type { InferenceClient, InferenceStatus } from "@/lib/inference/client";
-import { DAE_MODEL } from "@/lib/inference/dae";
-import { SERVER_FULL_RES_MAX_PIXELS } from "@/lib/inference/limits";
-import { addNoiseRgbAsync, psnrRgb, type RgbImage } from "@/lib/inference/pixels";
-import type { TileOptions } from "@/lib/inference/tiling";
-import type { NoiseSpec } from "@/lib/noise";
+import type { InferenceClient, InferenceStatus } from "@/lib/browser/inference-client";
+import { MODELS } from "@/lib/catalogue";
+import { errorMessage, isAbortError } from "@/lib/errors";
+import type { PixelImage } from "@/lib/image";
+import { SERVER_FULL_RES_MAX_PIXELS } from "@/lib/limits";
+import { psnr } from "@/lib/metrics";
+import { addNoiseAsync, type NoiseSpec } from "@/lib/noise";
+import type { TileOptions } from "@/lib/tiling";
 import { Compare } from "./Compare";
 import { PRIMARY_BUTTON, SMALL_BUTTON } from "./CropSelector";
 import { downloadPng, formatDb } from "./format";
@@ -15,8 +17,8 @@ import { type Photo, photoPixels } from "./photo";
 
 interface FullResult {
   tiles: number;
-  noisy: RgbImage;
-  denoised: RgbImage;
+  noisy: PixelImage<Uint8ClampedArray>;
+  denoised: PixelImage<Uint8ClampedArray>;
   psnrNoisy: number;
   psnrDenoised: number;
   ms: number;
@@ -86,15 +88,15 @@ export function FullResPanel({
     let tileCount = 1;
     try {
       const clean = await photoPixels(photo, width, height);
-      const noisy = await addNoiseRgbAsync(clean, noise, seed, controller.signal);
-      const out = await client.tiled(DAE_MODEL, { ...noisy, channels: 3 }, tiles, (done, total) => {
+      const noisy = await addNoiseAsync(clean, noise, seed, controller.signal);
+      const out = await client.tiled(MODELS.dae.key, noisy, tiles, (done, total) => {
         tileCount = total;
         setProgress({ done, total });
       }, controller.signal);
-      const denoised: RgbImage = { data: out.value.data, width: out.value.width, height: out.value.height };
-      setResult({ tiles: tileCount, noisy, denoised, psnrNoisy: psnrRgb(clean, noisy), psnrDenoised: psnrRgb(clean, denoised), ms: out.ms, backend: out.backend });
+      const denoised = out.value;
+      setResult({ tiles: tileCount, noisy, denoised, psnrNoisy: psnr(clean, noisy), psnrDenoised: psnr(clean, denoised), ms: out.ms, backend: out.backend });
     } catch (e) {
-      if (!(e instanceof Error && e.name === "AbortError")) setError(e instanceof Error ? e.message : String(e));
+      if (!isAbortError(e)) setError(errorMessage(e));
     } finally {
       if (abort.current === controller) {
         abort.current = null;

@@ -1,9 +1,9 @@
 "use client";
 
 import { useEffect, useRef } from "react";
-import { type RgbImage, rgbToRgba } from "@/lib/inference/pixels";
+import { type PixelImage, toRgba } from "@/lib/image";
 
-/** An RGB image on a canvas at its own pixel size, scaled by CSS; small images are upscaled without blur. */
+/** An RGB (or grey) image on a canvas at its own pixel size, scaled by CSS; small images are upscaled without blur. */
 export function PixelCanvas({
   image,
   label,
@@ -11,7 +11,7 @@ export function PixelCanvas({
   pixelated = true,
   className = "",
 }: {
-  image: RgbImage | null;
+  image: PixelImage | null;
   label: string;
   testId?: string;
   pixelated?: boolean;
@@ -23,7 +23,7 @@ export function PixelCanvas({
     if (!canvas || !image) return;
     if (canvas.width !== image.width) canvas.width = image.width;
     if (canvas.height !== image.height) canvas.height = image.height;
-    canvas.getContext("2d")?.putImageData(new ImageData(rgbToRgba(image), image.width, image.height), 0, 0);
+    canvas.getContext("2d")?.putImageData(new ImageData(toRgba(image), image.width, image.height), 0, 0);
   }, [image]);
   return (
     <canvas

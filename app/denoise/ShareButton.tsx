@@ -1,7 +1,8 @@
 "use client";
 
 import { useState } from "react";
-import type { RgbImage } from "@/lib/inference/pixels";
+import { errorMessage } from "@/lib/errors";
+import type { PixelImage } from "@/lib/image";
 import type { NoiseSpec } from "@/lib/noise";
 import { SMALL_BUTTON } from "./CropSelector";
 import { encodePng } from "./photo";
@@ -12,13 +13,13 @@ import { encodePng } from "./photo";
  */
 
 export interface SharedResult {
-  noisy: RgbImage;
-  denoised: RgbImage;
+  noisy: PixelImage;
+  denoised: PixelImage;
   noise: NoiseSpec;
   metrics: { psnrNoisy: number; psnrDenoised: number; ssimNoisy: number; ssimDenoised: number } | null;
 }
 
-async function dataUrl(image: RgbImage): Promise<string> {
+async function dataUrl(image: PixelImage): Promise<string> {
   const blob = await encodePng(image);
   return new Promise((resolve, reject) => {
     const reader = new FileReader();
@@ -54,7 +55,7 @@ export function ShareButton({ result }: { result: SharedResult | null }) {
       if (!response.ok || !body?.url) throw new Error(body?.error ?? `HTTP ${response.status}`);
       setState({ kind: "shared", url: new URL(body.url, window.location.href).href });
     } catch (error) {
-      setState({ kind: "error", message: `Could not share: ${error instanceof Error ? error.message : String(error)}` });
+      setState({ kind: "error", message: `Could not share: ${errorMessage(error)}` });
     }
   }
 

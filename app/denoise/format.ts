@@ -1,11 +1,11 @@
-import type { RgbImage } from "@/lib/inference/pixels";
+import type { PixelImage } from "@/lib/image";
 import { encodePng } from "./photo";
 
 export function formatDb(value: number): string {
   return Number.isFinite(value) ? value.toFixed(2) : "∞";
 }
 
-export async function downloadPng(image: RgbImage, name: string): Promise<void> {
+export async function downloadPng(image: PixelImage, name: string): Promise<void> {
   const url = URL.createObjectURL(await encodePng(image));
   const link = document.createElement("a");
   link.href = url;

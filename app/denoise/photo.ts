@@ -1,6 +1,9 @@
-import { BROWSER_FORMATS, FORMAT_NAMES, sniffImage } from "@/lib/inference/image-sniff";
-import { MAX_PIXELS, MAX_UPLOAD_BYTES, MODEL_INPUT_SIZE, tooManyBytesMessage, tooManyPixelsMessage } from "@/lib/inference/limits";
-import { type RgbImage, rgbaToRgb, rgbToRgba } from "@/lib/inference/pixels";
+import { FACE_SIDE } from "@/lib/catalogue";
+import { type Crop, fromRgba, type PixelImage, toRgba } from "@/lib/image";
+import { BROWSER_FORMATS, FORMAT_NAMES, sniffImage } from "@/lib/image-sniff";
+import { MAX_PIXELS, MAX_UPLOAD_BYTES, tooManyBytesMessage, tooManyPixelsMessage } from "@/lib/limits";
+
+type ByteImage = PixelImage<Uint8ClampedArray>;
 
 /** Turning the visitor's file into pixels in the browser: checks first, with messages a visitor can act on. */
 
@@ -13,18 +16,7 @@ export interface Photo {
   bytes: number;
 }
 
-export interface Crop {
-  x: number;
-  y: number;
-  size: number;
-}
-
 export class PhotoError extends Error {}
-
-export function centredCrop(width: number, height: number): Crop {
-  const size = Math.min(width, height);
-  return { x: Math.floor((width - size) / 2), y: Math.floor((height - size) / 2), size };
-}
 
 export function clampCrop(crop: Crop, width: number, height: number): Crop {
   const size = Math.max(1, Math.min(Math.round(crop.size), width, height));
@@ -76,7 +68,7 @@ function canvas2d(width: number, height: number): OffscreenCanvasRenderingContex
 }
 
 /** The crop, resized to the model's 64x64 input with the browser's high-quality resampling; RGB on white. */
-export async function cropToModelInput(photo: Photo, crop: Crop, size = MODEL_INPUT_SIZE): Promise<RgbImage> {
+export async function cropToModelInput(photo: Photo, crop: Crop, size = FACE_SIDE): Promise<ByteImage> {
   const small = await createImageBitmap(photo.bitmap, crop.x, crop.y, crop.size, crop.size, {
     resizeWidth: size,
     resizeHeight: size,
@@ -86,11 +78,11 @@ export async function cropToModelInput(photo: Photo, crop: Crop, size = MODEL_IN
   context.drawImage(small, 0, 0);
   small.close();
   const { data } = context.getImageData(0, 0, size, size);
-  return rgbaToRgb(data, size, size);
+  return fromRgba(data, size, size);
 }
 
 /** The whole photo as RGB at `width` x `height` (its own size, or smaller). */
-export async function photoPixels(photo: Photo, width = photo.width, height = photo.height): Promise<RgbImage> {
+export async function photoPixels(photo: Photo, width = photo.width, height = photo.height): Promise<ByteImage> {
   let source: ImageBitmap = photo.bitmap;
   if (width !== photo.width || height !== photo.height) {
     source = await createImageBitmap(photo.bitmap, { resizeWidth: width, resizeHeight: height, resizeQuality: "high" });
@@ -99,11 +91,11 @@ export async function photoPixels(photo: Photo, width = photo.width, height = ph
   context.drawImage(source, 0, 0);
   if (source !== photo.bitmap) source.close();
   const { data } = context.getImageData(0, 0, width, height);
-  return rgbaToRgb(data, width, height);
+  return fromRgba(data, width, height);
 }
 
-export async function encodePng(image: RgbImage): Promise<Blob> {
-  const imageData = new ImageData(rgbToRgba(image), image.width, image.height);
+export async function encodePng(image: PixelImage): Promise<Blob> {
+  const imageData = new ImageData(toRgba(image), image.width, image.height);
   if (typeof OffscreenCanvas !== "undefined") {
     const canvas = new OffscreenCanvas(image.width, image.height);
     canvas.getContext("2d")!.putImageData(imageData, 0, 0);
@@ -117,12 +109,12 @@ export async function encodePng(image: RgbImage): Promise<Blob> {
 }
 
 /** Decodes a PNG exactly (no colour management), for images the server sends back. */
-export async function decodePngExact(blob: Blob): Promise<RgbImage> {
+export async function decodePngExact(blob: Blob): Promise<ByteImage> {
   const bitmap = await createImageBitmap(blob, { colorSpaceConversion: "none", premultiplyAlpha: "none" });
   const context = canvas2d(bitmap.width, bitmap.height);
   context.drawImage(bitmap, 0, 0);
   const { data } = context.getImageData(0, 0, bitmap.width, bitmap.height);
-  const image = rgbaToRgb(data, bitmap.width, bitmap.height);
+  const image = fromRgba(data, bitmap.width, bitmap.height);
   bitmap.close();
   return image;
 }

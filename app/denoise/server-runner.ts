@@ -1,10 +1,10 @@
-import { floatsToBytes } from "@/lib/image";
-import type { ServerRunner } from "@/lib/inference/client";
-import { DAE_MODEL } from "@/lib/inference/dae";
-import { SERVER_FULL_RES_MAX_PIXELS, tooManyPixelsMessage } from "@/lib/inference/limits";
-import { fetchManifest, modelBytes } from "@/lib/inference/model-source";
-import { rgbToFloatImage } from "@/lib/inference/pixels";
-import { runTiled } from "@/lib/inference/tiling";
+import type { ServerRunner } from "@/lib/browser/inference-client";
+import { fetchManifest } from "@/lib/browser/model-fetch";
+import { MODELS } from "@/lib/catalogue";
+import { floatsToBytes, pixelImage, toFloats } from "@/lib/image";
+import { SERVER_FULL_RES_MAX_PIXELS, tooManyPixelsMessage } from "@/lib/limits";
+import { describeModel } from "@/lib/manifest";
+import { runTiled } from "@/lib/tiling";
 import { decodePngExact, encodePng } from "./photo";
 
 /**
@@ -30,29 +30,31 @@ async function postPng(png: Blob, signal?: AbortSignal): Promise<Blob> {
 
 /** One HWC float image in [0, 1] through the server's model. */
 async function denoiseOnServer(data: Float32Array, width: number, height: number, signal?: AbortSignal): Promise<Float32Array> {
-  const png = await encodePng({ data: floatsToBytes(data), width, height });
-  return rgbToFloatImage(await decodePngExact(await postPng(png, signal))).data;
+  const png = await encodePng(pixelImage(floatsToBytes(data), width, height));
+  return toFloats(await decodePngExact(await postPng(png, signal))).data;
+}
+
+function onlyTheDae(model: string) {
+  if (model !== MODELS.dae.key) throw new Error(`the server runs only the ${MODELS.dae.key} model`);
 }
 
 export function daeServerRunner(modelsBase: string): ServerRunner {
   return {
     async predict(model, input) {
-      if (model !== DAE_MODEL) throw new Error(`the server runs only the ${DAE_MODEL} model`);
+      onlyTheDae(model);
       const [, height, width] = input.shape;
       return { data: await denoiseOnServer(input.data, width, height), shape: input.shape };
     },
     async tiled(model, image, tiles, onProgress, signal) {
-      if (model !== DAE_MODEL) throw new Error(`the server runs only the ${DAE_MODEL} model`);
+      onlyTheDae(model);
       if (image.width * image.height > SERVER_FULL_RES_MAX_PIXELS) {
         throw new Error(`${tooManyPixelsMessage(image.width, image.height, SERVER_FULL_RES_MAX_PIXELS)} (the server's limit; choose a smaller size)`);
       }
       return runTiled(image, tiles, (input, width, height) => denoiseOnServer(input, width, height, signal), { signal, onProgress });
     },
     async describe() {
-      const manifest = await fetchManifest(modelsBase);
-      const entry = manifest.models[DAE_MODEL];
-      if (!entry) return [];
-      return [{ name: DAE_MODEL, bytes: modelBytes(entry), sha256: entry.files.find((f) => f.path === entry.entry)?.sha256 ?? "", config: entry.training.config }];
+      const entry = (await fetchManifest(modelsBase)).models[MODELS.dae.key];
+      return entry ? [describeModel(MODELS.dae.key, entry)] : [];
     },
   };
 }

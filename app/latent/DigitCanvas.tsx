@@ -1,7 +1,7 @@
 "use client";
 
 import { useEffect, useRef } from "react";
-import { DIGIT_PIXELS, DIGIT_SIDE } from "@/lib/latent";
+import { DIGIT_PIXELS, DIGIT_SIDE } from "@/lib/catalogue";
 
 /** Paints one 28x28 digit (values in [0, 1], white ink on black as in MNIST) on a 28x28 canvas. */
 export function drawDigit(canvas: HTMLCanvasElement, pixels: Float32Array, offset = 0) {

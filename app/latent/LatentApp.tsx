@@ -3,18 +3,20 @@
 import { useCallback, useEffect, useId, useMemo, useRef, useState } from "react";
 import { BackendBadge } from "@/app/_components/BackendBadge";
 import { Card } from "@/app/_components/Card";
-import { useBackendChain } from "@/app/_components/use-backend-chain";
-import type { InferenceClient, InferenceOptions } from "@/lib/inference/client";
-import { useInference } from "@/lib/inference/use-inference";
-import { DIGIT_PIXELS, EMBEDDINGS, type EmbeddingId, gridAxis, gridPoints, type GridSpacing, interpolate, VAE_DECODER, VAE_ENCODER } from "@/lib/latent";
+import { ErrorAlert } from "@/app/_components/ErrorAlert";
+import type { InferenceClient } from "@/lib/browser/inference-client";
+import { useLatestWins, useModels } from "@/lib/browser/use-models";
+import { DIGIT_PIXELS, EMBEDDINGS, type EmbeddingId, LATENT_DIM, MODELS, RUNS } from "@/lib/catalogue";
+import { errorMessage } from "@/lib/errors";
+import type { MnistResult } from "@/lib/evaluation";
+import { gridAxis, gridPoints, type GridSpacing, interpolate } from "@/lib/latent";
+import { createRandom } from "@/lib/random";
 import { type Embedding, fetchEmbeddings } from "./codes";
 import { DigitCanvas, drawDigit } from "./DigitCanvas";
 import { DrawPad } from "./DrawPad";
 import { DIGIT_COLOURS, type GridOverlay, LatentPlane, type Point } from "./LatentPlane";
 import { vaeServerRunner } from "./server-runner";
 
-/** 5-NN accuracy of each embedding's 2-D test codes (models/evaluation.json), read by the server page. */
-export type Knn5 = Partial<Record<EmbeddingId, number>>;
 
 declare global {
   interface Window {
@@ -29,24 +31,24 @@ const GRID_SIZES = [5, 10, 15, 20];
 
 const BUTTON = "rounded border border-slate-400 px-3 py-1 text-sm hover:bg-slate-100 disabled:opacity-50 dark:border-slate-600 dark:hover:bg-slate-800";
 
-function gaussianPairs(n: number): Point[] {
-  return Array.from({ length: n }, () => {
-    const u = 1 - Math.random();
-    const v = Math.random();
-    const r = Math.sqrt(-2 * Math.log(u));
-    return [r * Math.cos(2 * Math.PI * v), r * Math.sin(2 * Math.PI * v)];
-  });
+const PAGE_MODELS = [MODELS.vaeDecoder, MODELS.vaeEncoder];
+
+/** n draws of z ~ N(0, I), a fresh seed each time. */
+function priorSamples(n: number): Point[] {
+  const random = createRandom((Math.random() * 2 ** 32) >>> 0);
+  return Array.from({ length: n }, () => [random.normal(), random.normal()]);
 }
 
 const formatZ = ([x, y]: Point) => `(${x.toFixed(2)}, ${y.toFixed(2)})`;
 
 /** Decodes a batch of points on whatever backend the client is on. */
 async function decodeBatch(client: InferenceClient, points: Point[]): Promise<{ pixels: Float32Array; ms: number }> {
-  const out = await client.predict(VAE_DECODER, { data: Float32Array.from(points.flat()), shape: [points.length, 2] });
+  const out = await client.predict(MODELS.vaeDecoder.key, { data: Float32Array.from(points.flat()), shape: [points.length, LATENT_DIM] });
   return { pixels: out.value.data, ms: out.ms };
 }
 
-export function LatentApp({ modelsBase, knn5 }: { modelsBase: string; knn5: Knn5 | null }) {
+/** `knn5`: the 5-NN accuracy of each embedding's 2-D test codes (models/evaluation.json), read by the server page. */
+export function LatentApp({ modelsBase, knn5 }: { modelsBase: string; knn5: MnistResult["knn5"] | null }) {
   const [embeddings, setEmbeddings] = useState<Partial<Record<EmbeddingId, Embedding>>>({});
   const [codesError, setCodesError] = useState<string | null>(null);
   const [hidden, setHidden] = useState<boolean[]>(() => Array(10).fill(false));
@@ -74,89 +76,52 @@ export function LatentApp({ modelsBase, knn5 }: { modelsBase: string; knn5: Knn5
     let current = true;
     fetchEmbeddings(modelsBase)
       .then((list) => current && setEmbeddings(Object.fromEntries(list.map((e) => [e.id, e]))))
-      .catch((error: unknown) => current && setCodesError(`The precomputed codes could not be loaded: ${error instanceof Error ? error.message : String(error)}`));
+      .catch((error: unknown) => current && setCodesError(`The precomputed codes could not be loaded: ${errorMessage(error)}`));
     return () => {
       current = false;
     };
   }, [modelsBase]);
 
   // --- the models: the VAE's decoder (kept warm for hovering) and encoder (for the drawing pad)
-  const { chain, choice, onChoice } = useBackendChain();
-  const chainKey = chain ? chain.join(",") : null;
-  const options: InferenceOptions | null = useMemo(
-    () =>
-      chainKey === null
-        ? null
-        : {
-            modelsBase,
-            models: [VAE_DECODER, VAE_ENCODER],
-            warmup: { [VAE_DECODER]: [1, 2], [VAE_ENCODER]: [1, DIGIT_PIXELS] },
-            backends: chainKey.split(",") as NonNullable<typeof chain>,
-            server: vaeServerRunner(modelsBase),
-          },
-    [modelsBase, chainKey],
-  );
-  const { client, status } = useInference(options);
-  const ready = status?.phase === "ready" && client !== null;
-  const clientRef = useRef(client);
-  useEffect(() => {
-    clientRef.current = client;
-  }, [client]);
+  const models = useModels({ modelsBase, models: PAGE_MODELS, server: vaeServerRunner(modelsBase) });
+  const { client, status, ready } = models;
 
-  const fail = useCallback((what: string, error: unknown) => {
-    setMessage(`${what} failed: ${error instanceof Error ? error.message : String(error)}`);
-  }, []);
+  const fail = useCallback((what: string, error: unknown) => setMessage(`${what} failed: ${errorMessage(error)}`), []);
 
   // --- hover decoding: the latest point wins (the pointer moves faster than a slow backend decodes)
-  const hoverQueue = useRef<{ busy: boolean; next: { z: Point; t: number } | null }>({ busy: false, next: null });
-  const decodeHover = useCallback(
-    (z: Point, t: number) => {
-      const q = hoverQueue.current;
-      q.next = { z, t };
-      if (q.busy) return;
-      q.busy = true;
-      void (async () => {
-        while (q.next) {
-          const job = q.next;
-          q.next = null;
-          const c = clientRef.current;
-          if (!c) break;
-          try {
-            const out = await c.predict(VAE_DECODER, { data: Float32Array.from(job.z), shape: [1, 2] });
-            const canvas = decodedRef.current;
-            if (miniRef.current) drawDigit(miniRef.current, out.value.data);
-            if (canvas) {
-              drawDigit(canvas, out.value.data);
-              canvas.dataset.z = `${job.z[0]},${job.z[1]}`;
-            }
-            const timings = (window.__latent ??= { hoverMs: [], inferenceMs: [], decoded: 0 });
-            timings.hoverMs.push(performance.now() - job.t);
-            timings.inferenceMs.push(out.ms);
-            timings.backend = out.backend;
-            timings.decoded += 1;
-            if (canvas) canvas.dataset.decoded = String(timings.decoded);
-            setDecodedZ(job.z);
-            setLastMs(out.ms);
-          } catch (error) {
-            if (c === clientRef.current) fail("Decoding", error);
-          }
-        }
-        q.busy = false;
-      })();
-    },
-    [fail],
-  );
+  const { submit: decodeHover } = useLatestWins(async ({ z, t }: { z: Point; t: number }) => {
+    if (!client) return;
+    try {
+      const out = await client.predict(MODELS.vaeDecoder.key, { data: Float32Array.from(z), shape: [1, LATENT_DIM] });
+      const canvas = decodedRef.current;
+      if (miniRef.current) drawDigit(miniRef.current, out.value.data);
+      if (canvas) {
+        drawDigit(canvas, out.value.data);
+        canvas.dataset.z = `${z[0]},${z[1]}`;
+      }
+      const timings = (window.__latent ??= { hoverMs: [], inferenceMs: [], decoded: 0 });
+      timings.hoverMs.push(performance.now() - t);
+      timings.inferenceMs.push(out.ms);
+      timings.backend = out.backend;
+      timings.decoded += 1;
+      if (canvas) canvas.dataset.decoded = String(timings.decoded);
+      setDecodedZ(z);
+      setLastMs(out.ms);
+    } catch (error) {
+      if (!client.disposed) fail("Decoding", error);
+    }
+  });
 
   // Something to look at before the pointer arrives: the prior's mode.
   const status0 = status?.backend;
   useEffect(() => {
-    if (ready) decodeHover([0, 0], performance.now());
+    if (ready) decodeHover({ z: [0, 0], t: performance.now() });
   }, [ready, status0, decodeHover]);
 
   const onHover = useCallback(
     (z: Point | null, t: number) => {
       setHover(z);
-      if (z && ready) decodeHover(z, t);
+      if (z && ready) decodeHover({ z, t });
     },
     [ready, decodeHover],
   );
@@ -192,7 +157,7 @@ export function LatentApp({ modelsBase, knn5 }: { modelsBase: string; knn5: Knn5
 
   const samplePrior = async () => {
     if (!client) return;
-    const points = gaussianPairs(PRIOR_SAMPLES);
+    const points = priorSamples(PRIOR_SAMPLES);
     try {
       setSamples({ points, pixels: (await decodeBatch(client, points)).pixels });
     } catch (error) {
@@ -204,7 +169,7 @@ export function LatentApp({ modelsBase, knn5 }: { modelsBase: string; knn5: Knn5
   const onDigit = async (input: Float32Array) => {
     if (!client) return;
     try {
-      const out = await client.predictAll(VAE_ENCODER, { data: input, shape: [1, DIGIT_PIXELS] });
+      const out = await client.predictAll(MODELS.vaeEncoder.key, { data: input, shape: [1, DIGIT_PIXELS] });
       const [mean, logVar] = out.value;
       const m: Point = [mean.data[0], mean.data[1]];
       const lv: Point = [logVar.data[0], logVar.data[1]];
@@ -216,7 +181,7 @@ export function LatentApp({ modelsBase, knn5 }: { modelsBase: string; knn5: Knn5
     }
   };
 
-  const vae = embeddings.vae;
+  const vae = embeddings[RUNS.vae.name];
   const marker = useMemo(
     () => (drawn ? { mean: drawn.mean, std: [Math.exp(drawn.logVar[0] / 2), Math.exp(drawn.logVar[1] / 2)] as Point } : null),
     [drawn],
@@ -256,25 +221,14 @@ export function LatentApp({ modelsBase, knn5 }: { modelsBase: string; knn5: Knn5
 
   return (
     <div className="mt-6 grid gap-6">
-      <BackendBadge status={status} lastMs={lastMs} choice={choice} onChoice={onChoice} />
-      <div role="alert" aria-live="assertive" data-testid="message" className={message || codesError ? "" : "sr-only"}>
-        {(message || codesError) && (
-          <div className="flex items-start justify-between gap-3 rounded-lg border border-red-300 bg-red-50 px-3 py-2 text-red-900 dark:border-red-800 dark:bg-red-950 dark:text-red-100">
-            <span>{codesError ?? message}</span>
-            {message && (
-              <button type="button" onClick={() => setMessage(null)} className="shrink-0 underline">
-                Dismiss
-              </button>
-            )}
-          </div>
-        )}
-      </div>
+      <BackendBadge status={status} lastMs={lastMs} choice={models.choice} onChoice={models.onChoice} />
+      <ErrorAlert message={codesError ?? message} onDismiss={codesError ? undefined : () => setMessage(null)} />
 
       <Card
         title="The VAE's latent plane"
         intro={
           <>
-            The 10,000 MNIST test digits at their encoder means, coloured by digit (5-NN accuracy {accuracy("vae")}). Move the pointer (or a finger) over
+            The 10,000 MNIST test digits at their encoder means, coloured by digit (5-NN accuracy {accuracy(RUNS.vae.name)}). Move the pointer (or a finger) over
             the plane to decode that point; click or tap to pin it. Drag to pan, scroll or pinch to zoom.
           </>
         }

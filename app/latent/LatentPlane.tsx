@@ -1,7 +1,7 @@
 "use client";
 
 import { type KeyboardEvent, useCallback, useEffect, useMemo, useRef, useState } from "react";
-import { DIGIT_SIDE } from "@/lib/latent";
+import { DIGIT_SIDE } from "@/lib/catalogue";
 
 /**
  * A 2-D embedding as a scatter on one canvas (devicePixelRatio-aware), coloured by digit, with pan (drag, or two

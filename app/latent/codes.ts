@@ -1,5 +1,5 @@
-import { fetchManifest, fetchVerified } from "@/lib/inference/model-source";
-import { EMBEDDINGS, type EmbeddingId } from "@/lib/latent";
+import { fetchManifest, fetchVerified } from "@/lib/browser/model-fetch";
+import { EMBEDDINGS, type EmbeddingId } from "@/lib/catalogue";
 
 /** The precomputed 2-D codes of the 10,000 MNIST test digits, per embedding, and their labels. */
 export interface Embedding {
@@ -14,7 +14,7 @@ export async function fetchEmbeddings(modelsBase: string): Promise<Embedding[]> 
   const labelCache = new Map<string, Promise<ArrayBuffer>>();
   const found = await Promise.all(
     EMBEDDINGS.map(async ({ id, model }): Promise<Embedding | null> => {
-      const artifacts = manifest.models[model]?.artifacts;
+      const artifacts = manifest.models[model.key]?.artifacts;
       if (!artifacts?.codes || !artifacts.labels) return null;
       const labelsFile = artifacts.labels;
       if (!labelCache.has(labelsFile.sha256)) labelCache.set(labelsFile.sha256, fetchVerified(modelsBase, labelsFile));

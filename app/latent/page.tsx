@@ -1,5 +1,5 @@
 import type { Metadata } from "next";
-import { readPublishedEvaluation } from "@/app/_components/published-evaluation";
+import { readPublishedEvaluation } from "@/lib/server/published-evaluation";
 import { SiteBreadcrumb } from "@/app/_components/SiteBreadcrumb";
 import { LatentApp } from "./LatentApp";
 

@@ -1,6 +1,8 @@
-import type { ServerRunner } from "@/lib/inference/client";
-import { fetchManifest, modelBytes } from "@/lib/inference/model-source";
-import { DIGIT_PIXELS, MAX_DECODE_POINTS, VAE_DECODER, VAE_ENCODER } from "@/lib/latent";
+import type { ServerRunner } from "@/lib/browser/inference-client";
+import { fetchManifest } from "@/lib/browser/model-fetch";
+import { DIGIT_PIXELS, LATENT_DIM, MODELS } from "@/lib/catalogue";
+import { MAX_DECODE_POINTS } from "@/lib/latent";
+import { describeModel } from "@/lib/manifest";
 
 /**
  * The end of the backend chain for the VAE: POST /api/vae/decode (at most 400 points a request, so bigger batches
@@ -20,7 +22,7 @@ export function vaeServerRunner(modelsBase: string): ServerRunner {
   return {
     async predict(model, input) {
       const n = input.shape[0];
-      if (model === VAE_DECODER) {
+      if (model === MODELS.vaeDecoder.key) {
         const out = new Float32Array(n * DIGIT_PIXELS);
         for (let start = 0; start < n; start += MAX_DECODE_POINTS) {
           const count = Math.min(MAX_DECODE_POINTS, n - start);
@@ -30,29 +32,26 @@ export function vaeServerRunner(modelsBase: string): ServerRunner {
         }
         return { data: out, shape: [n, DIGIT_PIXELS] };
       }
-      if (model === VAE_ENCODER) {
-        const mean = new Float32Array(n * 2);
-        const logVar = new Float32Array(n * 2);
+      if (model === MODELS.vaeEncoder.key) {
+        const mean = new Float32Array(n * LATENT_DIM);
+        const logVar = new Float32Array(n * LATENT_DIM);
         for (let k = 0; k < n; k++) {
           const body = await postJson<{ mean: number[]; logVar: number[] }>("/api/vae/encode", {
             pixels: Array.from(input.data.subarray(k * DIGIT_PIXELS, (k + 1) * DIGIT_PIXELS), (v) => Math.min(1, Math.max(0, v))),
           });
-          mean.set(body.mean, 2 * k);
-          logVar.set(body.logVar, 2 * k);
+          mean.set(body.mean, LATENT_DIM * k);
+          logVar.set(body.logVar, LATENT_DIM * k);
         }
         return [
-          { data: mean, shape: [n, 2] },
-          { data: logVar, shape: [n, 2] },
+          { data: mean, shape: [n, LATENT_DIM] },
+          { data: logVar, shape: [n, LATENT_DIM] },
         ];
       }
       throw new Error(`the server does not run the model "${model}" for this page`);
     },
     async describe() {
-      const manifest = await fetchManifest(modelsBase);
-      return [VAE_DECODER, VAE_ENCODER].flatMap((name) => {
-        const entry = manifest.models[name];
-        return entry ? [{ name, bytes: modelBytes(entry), sha256: entry.files.find((f) => f.path === entry.entry)?.sha256 ?? "", config: entry.training.config }] : [];
-      });
+      const { models } = await fetchManifest(modelsBase);
+      return [MODELS.vaeDecoder.key, MODELS.vaeEncoder.key].flatMap((key) => (models[key] ? [describeModel(key, models[key])] : []));
     },
   };
 }

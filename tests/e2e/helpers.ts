@@ -2,7 +2,8 @@ import { expect, type Page } from "@playwright/test";
 import "@tensorflow/tfjs-backend-cpu";
 import * as tf from "@tensorflow/tfjs-core";
 import { loadLayersModel } from "@tensorflow/tfjs-layers";
-import { fetchModels } from "@/lib/inference/model-source";
+import { fetchModels } from "@/lib/browser/model-fetch";
+import { MODELS } from "@/lib/catalogue";
 
 export const FIXTURES = "tests/fixtures/images";
 export const BACKEND_NAMES = /^(webgpu|webgl|wasm|cpu|server)$/;
@@ -59,7 +60,7 @@ export async function canvasRgb(page: Page, testId: string): Promise<{ data: num
 /** Runs the DAE in Node (tfjs CPU), fetched from the app like the page does, with the same sha256 checks. */
 export async function denoiseInNode(baseURL: string, noisy: { data: number[]; width: number; height: number }) {
   await tf.setBackend("cpu");
-  const { models } = await fetchModels(`${baseURL}/api/models`, ["dae"]);
+  const { models } = await fetchModels(`${baseURL}/api/models`, [MODELS.dae.key]);
   const [{ artifacts, entry }] = models;
   const model = await loadLayersModel({ load: async () => artifacts });
   const output = tf.tidy(() => {

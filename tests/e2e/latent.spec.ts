@@ -3,9 +3,10 @@ import { expect, type Page, test } from "@playwright/test";
 import "@tensorflow/tfjs-backend-cpu";
 import * as tf from "@tensorflow/tfjs-core";
 import { loadLayersModel, type LayersModel } from "@tensorflow/tfjs-layers";
-import { fetchModels } from "@/lib/inference/model-source";
+import { fetchModels } from "@/lib/browser/model-fetch";
 import type { BackendProjectMetadata } from "../../playwright.config";
 import { median } from "./helpers";
+import { EMBEDDING_IDS, MODELS } from "@/lib/catalogue";
 
 /**
  * The MNIST latent page (/latent). The full spec runs on the webgl and wasm projects; every backend project
@@ -70,7 +71,7 @@ async function nodeModel(baseURL: string, name: string): Promise<LayersModel> {
 }
 
 async function decodeInNode(baseURL: string, z: [number, number]): Promise<number[]> {
-  const model = await nodeModel(baseURL, "vae-decoder");
+  const model = await nodeModel(baseURL, MODELS.vaeDecoder.key);
   const out = tf.tidy(() => (model.predict(tf.tensor2d([z])) as tf.Tensor).dataSync() as Float32Array);
   return Array.from(out, (v) => Math.round(Math.min(1, Math.max(0, v)) * 255));
 }
@@ -100,7 +101,7 @@ test.describe("the latent page", () => {
   test("the scatter shows the 10,000 test digits of each embedding, the legend toggles digits, and the 5-NN accuracies are shown", async ({ page }, testInfo) => {
     const { backend, query } = project(testInfo);
     await openPage(page, backend, query);
-    for (const id of ["vae", "ae2d", "pca2d"]) {
+    for (const id of EMBEDDING_IDS) {
       await expect(page.getByTestId(`plane-${id}`)).toHaveAttribute("data-points", "10000");
       await expect(page.getByTestId(`knn5-${id}`)).toHaveText(/5-NN accuracy \d+\.\d%/);
     }
@@ -133,7 +134,7 @@ test.describe("the latent page", () => {
       return Array.from({ length: 784 }, (_, i) => data[4 * i] / 255);
     });
     expect(input.filter((v) => v > 0.5).length).toBeGreaterThan(20);
-    const encoder = await nodeModel(baseURL!, "vae-encoder");
+    const encoder = await nodeModel(baseURL!, MODELS.vaeEncoder.key);
     const mean = tf.tidy(() => Array.from((encoder.predict(tf.tensor2d([input])) as tf.Tensor[])[0].dataSync()));
     expect(Math.abs(mean[0] - marker[0])).toBeLessThan(0.05);
     expect(Math.abs(mean[1] - marker[1])).toBeLessThan(0.05);

@@ -8,6 +8,7 @@ import { GET as health } from "@/app/api/health/route";
 import { POST as share } from "@/app/api/share/route";
 import { GET as shareRecord } from "@/app/api/share/[id]/route";
 import { GET as shareImage } from "@/app/api/share/[id]/[image]/route";
+import { SERVED_MODELS } from "@/lib/catalogue";
 
 /**
  * GET /api/health on the shipped models, and the share routes on a throwaway data folder (the local storage; the
@@ -39,8 +40,9 @@ describe("GET /api/health", () => {
     expect(body.uptimeSeconds).toBeGreaterThanOrEqual(0);
     expect(body.queue).toEqual({ waiting: 0, running: 0 });
     const manifest = parseManifest(JSON.parse(readFileSync("models/manifest.json", "utf8")));
-    for (const name of ["dae", "vae-encoder", "vae-decoder"]) {
-      expect(body.models[name]).toEqual(Object.fromEntries(manifest.models[name].files.map((f) => [f.path, f.sha256])));
+    expect(Object.keys(body.models)).toEqual(SERVED_MODELS.map((m) => m.key));
+    for (const { key } of SERVED_MODELS) {
+      expect(body.models[key]).toEqual(Object.fromEntries(manifest.models[key].files.map((f) => [f.path, f.sha256])));
     }
   });
 });

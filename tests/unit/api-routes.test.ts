@@ -5,7 +5,8 @@ import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import "@tensorflow/tfjs-backend-cpu";
 import * as tf from "@tensorflow/tfjs-core";
-import { buildDae, DEFAULT_DAE_CONFIG } from "@/lib/models";
+import { DEFAULT_DAE_ARCHITECTURE, MODELS } from "@/lib/catalogue";
+import { buildDae } from "@/training/models";
 import { exportLayersModel, updateManifest } from "@/training/export";
 import { POST } from "@/app/api/denoise/route";
 import { GET } from "@/app/api/models/[...path]/route";
@@ -15,6 +16,7 @@ import { GET } from "@/app/api/models/[...path]/route";
  * (so these tests do not depend on what training has exported into models/).
  */
 
+const DAE_FOLDER = MODELS.dae.entry.split("/")[0];
 let dir: string;
 let modelJsonSha: string;
 
@@ -22,8 +24,8 @@ beforeAll(async () => {
   dir = mkdtempSync(path.join(tmpdir(), "routes-"));
   process.env.MODELS_DIR = dir;
   await tf.setBackend("cpu");
-  const entry = await exportLayersModel(buildDae({ ...DEFAULT_DAE_CONFIG, filters: 8 }), dir, "dae", {
-    config: { ...DEFAULT_DAE_CONFIG, filters: 8 },
+  const entry = await exportLayersModel(buildDae({ ...DEFAULT_DAE_ARCHITECTURE, filters: 8 }), dir, MODELS.dae, {
+    config: { ...DEFAULT_DAE_ARCHITECTURE, filters: 8 },
     backend: "cpu",
     seconds: 0,
     examplesSeen: 1,
@@ -31,8 +33,8 @@ beforeAll(async () => {
     trainedAt: new Date(0).toISOString(),
     metrics: { psnr: 0 },
   });
-  await updateManifest(dir, { dae: entry });
-  modelJsonSha = entry.files.find((f) => f.path === "dae/model.json")!.sha256;
+  await updateManifest(dir, { [MODELS.dae.key]: entry });
+  modelJsonSha = entry.files.find((f) => f.path === MODELS.dae.entry)!.sha256;
 });
 
 afterAll(() => {
@@ -132,20 +134,20 @@ describe("GET /api/models/[...path]", () => {
     const manifest = await get(["manifest.json"]);
     expect(manifest.status).toBe(200);
     expect(manifest.headers.get("cache-control")).toBe("no-cache");
-    const versioned = await get(["dae", "model.json"], `?v=${modelJsonSha}`);
+    const versioned = await get(MODELS.dae.entry.split("/"), `?v=${modelJsonSha}`);
     expect(versioned.status).toBe(200);
     expect(versioned.headers.get("cache-control")).toContain("immutable");
     expect(versioned.headers.get("etag")).toBe(`"${modelJsonSha}"`);
-    const stale = await get(["dae", "model.json"], `?v=${"0".repeat(64)}`);
+    const stale = await get(MODELS.dae.entry.split("/"), `?v=${"0".repeat(64)}`);
     expect(stale.status).toBe(404);
-    const notModified = await get(["dae", "model.json"], "", { "if-none-match": `"${modelJsonSha}"` });
+    const notModified = await get(MODELS.dae.entry.split("/"), "", { "if-none-match": `"${modelJsonSha}"` });
     expect(notModified.status).toBe(304);
   });
 
   it("refuses paths outside models/ and files the manifest does not list", async () => {
-    for (const segments of [[".."], ["..", "package.json"], ["dae", "..", "..", "package.json"], ["..%2Fpackage.json"], ["dae%2F..%2F..%2Fpackage.json"], [".hidden"], ["dae\\model.json"]]) {
+    for (const segments of [[".."], ["..", "package.json"], [DAE_FOLDER, "..", "..", "package.json"], ["..%2Fpackage.json"], [`${DAE_FOLDER}%2F..%2F..%2Fpackage.json`], [".hidden"], [`${DAE_FOLDER}\\model.json`]]) {
       expect((await get(segments)).status, segments.join("/")).toBe(400);
     }
-    expect((await get(["dae", "nothing.bin"])).status).toBe(404);
+    expect((await get([DAE_FOLDER, "nothing.bin"])).status).toBe(404);
   });
 });

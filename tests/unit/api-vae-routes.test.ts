@@ -5,7 +5,8 @@ import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import "@tensorflow/tfjs-backend-cpu";
 import * as tf from "@tensorflow/tfjs-core";
-import { buildDigitDecoder, buildVaeEncoder, DEFAULT_VAE_CONFIG } from "@/lib/models";
+import { MODELS } from "@/lib/catalogue";
+import { buildDigitDecoder, buildVaeEncoder, DEFAULT_VAE_CONFIG } from "@/training/models";
 import { exportLayersModel, updateManifest } from "@/training/export";
 import { POST as decode } from "@/app/api/vae/decode/route";
 import { POST as encode } from "@/app/api/vae/encode/route";
@@ -27,9 +28,9 @@ beforeAll(async () => {
   const training = { config: { ...DEFAULT_VAE_CONFIG, ...config }, backend: "cpu", seconds: 0, examplesSeen: 1, epochs: 0, trainedAt: new Date(0).toISOString(), metrics: {} };
   encoder = buildVaeEncoder(config);
   decoder = buildDigitDecoder(config);
-  const enc = await exportLayersModel(encoder, dir, "vae/encoder", training);
-  const dec = await exportLayersModel(decoder, dir, "vae/decoder", training);
-  await updateManifest(dir, { "vae-encoder": enc, "vae-decoder": dec });
+  const enc = await exportLayersModel(encoder, dir, MODELS.vaeEncoder, training);
+  const dec = await exportLayersModel(decoder, dir, MODELS.vaeDecoder, training);
+  await updateManifest(dir, { [MODELS.vaeEncoder.key]: enc, [MODELS.vaeDecoder.key]: dec });
 });
 
 afterAll(() => {

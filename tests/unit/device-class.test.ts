@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { classifyDevice, DEFAULT_CHAINS } from "@/lib/inference/device-class";
+import { classifyDevice, DEFAULT_CHAINS } from "@/lib/browser/device-class";
 
 describe("classifyDevice", () => {
   const gpu = { description: "nvidia ampere", fallback: false };

@@ -1,25 +1,29 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as tf from "@tensorflow/tfjs";
-import { floatImage } from "@/lib/image";
+import { DIGIT_PIXELS, EMBEDDING_IDS, MODELS } from "@/lib/catalogue";
+import { evaluationSchema } from "@/lib/evaluation";
+import { type PixelImage, pixelImage } from "@/lib/image";
 import type { ModelEntry } from "@/lib/manifest";
 import { psnr } from "@/lib/metrics";
-import { buildDae, buildDigitDecoder, buildDigitEncoder, buildVaeEncoder, MNIST_PIXELS } from "@/lib/models";
 import { applyNoise } from "@/lib/noise";
 import { createRandom } from "@/lib/random";
 import { evaluate } from "@/training/evaluate";
+import { loadAnchors } from "@/training/evaluation/anchors";
 import { bestParameterByPsnr, gaussianBlur, GAUSSIAN_BLUR, meanPerImage, medianFilter } from "@/training/evaluation/classical";
 import { inverseNormalCdf, latentGridCoordinates } from "@/training/evaluation/figures";
 import { knnAccuracy, knnClassify, type LabelledCodes } from "@/training/evaluation/knn";
+import { NOISE_SETTINGS } from "@/training/evaluation/settings";
 import { exportDataFile, exportLayersModel, updateManifest } from "@/training/export";
+import { buildDae, buildDigitDecoder, buildDigitEncoder, buildVaeEncoder } from "@/training/models";
 
 const constant = (value: number, width: number, height: number, channels = 3) =>
-  floatImage(new Float32Array(width * height * channels).fill(value), width, height, channels);
+  pixelImage(new Float32Array(width * height * channels).fill(value), width, height, channels);
 
 /** A smooth 32x32 RGB image: a diagonal gradient, different in each channel. */
-function smoothImage(): ReturnType<typeof floatImage> {
+function smoothImage(): PixelImage<Float32Array> {
   const [width, height] = [32, 32];
   const data = new Float32Array(width * height * 3);
   for (let y = 0; y < height; y++) {
@@ -27,7 +31,7 @@ function smoothImage(): ReturnType<typeof floatImage> {
       for (let c = 0; c < 3; c++) data[(y * width + x) * 3 + c] = 0.2 + (0.6 * (x + (c + 1) * y)) / (width + 3 * height);
     }
   }
-  return floatImage(data, width, height);
+  return pixelImage(data, width, height);
 }
 
 describe("classical filters", () => {
@@ -48,7 +52,7 @@ describe("classical filters", () => {
   });
 
   it("median: keeps a straight edge, reflecting at the borders", () => {
-    const edge = floatImage(Float32Array.from({ length: 6 * 6 }, (_, i) => (i % 6 < 3 ? 0 : 1)), 6, 6, 1);
+    const edge = pixelImage(Float32Array.from({ length: 6 * 6 }, (_, i) => (i % 6 < 3 ? 0 : 1)), 6, 6, 1);
     expect(Array.from(medianFilter(edge, 3).data)).toEqual(Array.from(edge.data));
   });
 
@@ -158,9 +162,9 @@ describe("npm run evaluate, on tiny untrained models", () => {
 
   /** A PCA whose axes are the first two pixels: enough to exercise the code paths. */
   async function exportPca(): Promise<ModelEntry> {
-    const axis = (i: number) => Array.from({ length: MNIST_PIXELS }, (_, p) => (p === i ? 1 : 0));
-    const pca = { mean: new Array(MNIST_PIXELS).fill(0), components: [axis(0), axis(1)], explainedVariance: [1, 1] };
-    const file = await exportDataFile(modelsDir, "pca2d/pca.json", JSON.stringify(pca));
+    const axis = (i: number) => Array.from({ length: DIGIT_PIXELS }, (_, p) => (p === i ? 1 : 0));
+    const pca = { mean: new Array(DIGIT_PIXELS).fill(0), components: [axis(0), axis(1)], explainedVariance: [1, 1] };
+    const file = await exportDataFile(modelsDir, MODELS.pca2d.entry, JSON.stringify(pca));
     return { format: "data", entry: file.path, files: [file], inputs: [], outputs: [], training };
   }
 
@@ -168,12 +172,12 @@ describe("npm run evaluate, on tiny untrained models", () => {
     await tf.setBackend("cpu");
     const tiny = { hidden: [8] };
     await updateManifest(modelsDir, {
-      dae: await exportLayersModel(buildDae({ filters: 4, depth: 1, downsampling: 2 }), modelsDir, "dae", training),
-      "vae-encoder": await exportLayersModel(buildVaeEncoder(tiny), modelsDir, "vae/encoder", training),
-      "vae-decoder": await exportLayersModel(buildDigitDecoder(tiny), modelsDir, "vae/decoder", training),
-      "ae2d-encoder": await exportLayersModel(buildDigitEncoder(tiny), modelsDir, "ae2d/encoder", training),
-      "ae2d-decoder": await exportLayersModel(buildDigitDecoder(tiny, "ae2d_decoder"), modelsDir, "ae2d/decoder", training),
-      pca2d: await exportPca(),
+      [MODELS.dae.key]: await exportLayersModel(buildDae({ filters: 4, depth: 1, downsampling: 2 }), modelsDir, MODELS.dae, training),
+      [MODELS.vaeEncoder.key]: await exportLayersModel(buildVaeEncoder(tiny), modelsDir, MODELS.vaeEncoder, training),
+      [MODELS.vaeDecoder.key]: await exportLayersModel(buildDigitDecoder(tiny), modelsDir, MODELS.vaeDecoder, training),
+      [MODELS.ae2dEncoder.key]: await exportLayersModel(buildDigitEncoder(tiny), modelsDir, MODELS.ae2dEncoder, training),
+      [MODELS.ae2dDecoder.key]: await exportLayersModel(buildDigitDecoder(tiny, MODELS.ae2dDecoder), modelsDir, MODELS.ae2dDecoder, training),
+      [MODELS.pca2d.key]: await exportPca(),
     });
   });
 
@@ -194,11 +198,34 @@ describe("npm run evaluate, on tiny untrained models", () => {
     expect(evaluation.mnist.testDigits).toBe(12);
     expect(evaluation.targets).toHaveLength(7);
 
-    const json = JSON.parse(readFileSync(path.join(out, "evaluation.json"), "utf8"));
-    expect(Object.keys(json.mnist.knn5).sort()).toEqual(["ae2d", "pca2d", "vae"]);
+    const json = evaluationSchema.parse(JSON.parse(readFileSync(path.join(out, "evaluation.json"), "utf8")));
+    expect(json).toEqual(evaluation);
+    expect(Object.keys(json.mnist.knn5).sort()).toEqual([...EMBEDDING_IDS].sort());
     const report = readFileSync(path.join(out, "REPORT.md"), "utf8");
     const figures = [...report.matchAll(/\]\((figures\/[\w.-]+\.png)\)/g)].map((m) => m[1]);
     expect(figures).toHaveLength(6);
     for (const figure of figures) expect(existsSync(path.join(out, figure)), figure).toBe(true);
+  });
+});
+
+describe("the anchors", () => {
+  it("load from anchors.json, one entry for each noise setting", async () => {
+    const anchors = await loadAnchors();
+    expect(anchors.source).toContain("dae-anchors.md");
+    expect(Object.keys(anchors.settings).sort()).toEqual(NOISE_SETTINGS.map((s) => s.id).sort());
+    expect(anchors.settings["gaussian-0.1"].bestPyTorch).toEqual({ name: "10 convs x 96, 100 s", psnr: 30.23 });
+  });
+
+  it("refuse a file that lacks a noise setting", async () => {
+    const anchors = await loadAnchors();
+    const [first, ...others] = NOISE_SETTINGS.map((s) => s.id);
+    const dir = mkdtempSync(path.join(tmpdir(), "anchors-"));
+    const file = path.join(dir, "anchors.json");
+    writeFileSync(file, JSON.stringify({ ...anchors, settings: Object.fromEntries(others.map((id) => [id, anchors.settings[id]])) }));
+    try {
+      await expect(loadAnchors(file)).rejects.toThrow(first);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -1,10 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { bytesToFloats, floatImage, floatsToBytes, grayFloatsToRgba, rgbaToRgbFloats, rgbFloatsToRgba } from "@/lib/image";
+import { bytesToFloats, centredCrop, floatsToBytes, fromRgba, pixelImage, toBytes, toFloats, toRgba } from "@/lib/image";
 
 describe("image conversion", () => {
   it("round-trips bytes through floats exactly", () => {
     const bytes = Uint8Array.from({ length: 256 }, (_, i) => i);
     expect(Array.from(floatsToBytes(bytesToFloats(bytes)))).toEqual(Array.from(bytes));
+    const image = pixelImage(Uint8ClampedArray.from(bytes.subarray(0, 12)), 2, 2);
+    expect(toBytes(toFloats(image))).toEqual(image);
   });
 
   it("clips and rounds floats to bytes", () => {
@@ -12,23 +14,31 @@ describe("image conversion", () => {
   });
 
   it("drops alpha by compositing on white", () => {
-    const rgba = new Uint8ClampedArray([255, 0, 0, 255, 0, 0, 0, 0, 0, 0, 0, 128]);
-    const rgb = rgbaToRgbFloats(rgba);
-    expect(Array.from(rgb.subarray(0, 6))).toEqual([1, 0, 0, 1, 1, 1]);
-    expect(rgb[6]).toBeCloseTo(1 - 128 / 255, 6);
+    const rgb = fromRgba(new Uint8ClampedArray([255, 0, 0, 255, 0, 0, 0, 0, 10, 20, 30, 0, 0, 0, 0, 128]), 4, 1);
+    expect(Array.from(rgb.data.subarray(0, 9))).toEqual([255, 0, 0, 255, 255, 255, 255, 255, 255]);
+    expect(rgb.data[9]).toBe(Math.round(255 * (1 - 128 / 255)));
+    expect(rgb.channels).toBe(3);
   });
 
-  it("round-trips opaque RGBA through float RGB", () => {
+  it("round-trips opaque RGBA through RGB, from bytes and from floats", () => {
     const rgba = new Uint8ClampedArray([10, 20, 30, 255, 200, 100, 0, 255]);
-    expect(Array.from(rgbFloatsToRgba(rgbaToRgbFloats(rgba)))).toEqual(Array.from(rgba));
+    const rgb = fromRgba(rgba, 2, 1);
+    expect(Array.from(toRgba(rgb))).toEqual(Array.from(rgba));
+    expect(Array.from(toRgba(toFloats(rgb)))).toEqual(Array.from(rgba));
   });
 
-  it("turns grey floats into opaque grey RGBA", () => {
-    expect(Array.from(grayFloatsToRgba(new Float32Array([0, 1])))).toEqual([0, 0, 0, 255, 255, 255, 255, 255]);
+  it("turns a grey image into opaque grey RGBA", () => {
+    expect(Array.from(toRgba(pixelImage(new Float32Array([0, 1]), 2, 1, 1)))).toEqual([0, 0, 0, 255, 255, 255, 255, 255]);
   });
 
   it("checks shapes", () => {
-    expect(() => floatImage(new Float32Array(11), 2, 2, 3)).toThrow(/expected 2x2x3 = 12 values, got 11/);
-    expect(() => rgbaToRgbFloats(new Uint8Array(5))).toThrow(/multiple of 4/);
+    expect(() => pixelImage(new Float32Array(11), 2, 2, 3)).toThrow(/expected 2x2x3 = 12 values, got 11/);
+    expect(() => fromRgba(new Uint8Array(5), 1, 1)).toThrow(/RGBA/);
+    expect(() => toRgba(pixelImage(new Float32Array(4), 1, 1, 4))).toThrow(/4-channel/);
+  });
+
+  it("the default crop is the largest centred square", () => {
+    expect(centredCrop(600, 400)).toEqual({ x: 100, y: 0, size: 400 });
+    expect(centredCrop(5, 8)).toEqual({ x: 0, y: 1, size: 5 });
   });
 });

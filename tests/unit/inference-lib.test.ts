@@ -1,27 +1,37 @@
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
-import { describe, expect, it } from "vitest";
-import { floatImage } from "@/lib/image";
-import { parseBackendList } from "@/lib/inference/backends";
-import { sniffImage } from "@/lib/inference/image-sniff";
-import { tooManyPixelsMessage } from "@/lib/inference/limits";
-import { addNoiseRgb, addNoiseRgbAsync, psnrRgb, rgbaToRgb, rgbToFloatImage } from "@/lib/inference/pixels";
-import { sha256Hex, sha256HexSync } from "@/lib/inference/sha256";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { parseBackendList } from "@/lib/browser/backends";
+import { pixelImage, toFloats } from "@/lib/image";
+import { sniffImage } from "@/lib/image-sniff";
+import { tooManyPixelsMessage } from "@/lib/limits";
 import { psnr } from "@/lib/metrics";
-import { applyNoise, quantize8Bit } from "@/lib/noise";
+import { addNoise, addNoiseAsync, applyNoise, quantize8Bit } from "@/lib/noise";
 import { createRandom } from "@/lib/random";
+import { sha256Hex } from "@/lib/sha256";
 
 const fixture = (name: string) => new Uint8Array(readFileSync(`tests/fixtures/images/${name}`));
 
 describe("sha256", () => {
-  it("the pure-JS fallback agrees with node:crypto on every length around the block size", async () => {
-    const random = createRandom(3);
-    for (const length of [0, 1, 55, 56, 63, 64, 65, 119, 120, 1000, 70_001]) {
-      const data = Uint8Array.from({ length }, () => Math.floor(random.uniform() * 256));
+  afterEach(() => vi.unstubAllGlobals());
+  const random = createRandom(3);
+  const samples = [0, 1, 55, 56, 63, 64, 65, 119, 120, 1000, 70_001].map((length) => Uint8Array.from({ length }, () => Math.floor(random.uniform() * 256)));
+
+  it("agrees with node:crypto on every length around the block size, through WebCrypto and without it", async () => {
+    for (const data of samples) {
       const expected = createHash("sha256").update(data).digest("hex");
-      expect(sha256HexSync(data), `length ${length}`).toBe(expected);
-      expect(await sha256Hex(data)).toBe(expected);
+      expect(await sha256Hex(data), `length ${data.length}`).toBe(expected);
+      // A page on plain HTTP from a LAN address has no crypto.subtle: the JavaScript fallback answers the same.
+      vi.stubGlobal("crypto", {});
+      expect(await sha256Hex(data.buffer), `fallback, length ${data.length}`).toBe(expected);
+      vi.unstubAllGlobals();
     }
+  });
+
+  it("hashes only a view's own bytes", async () => {
+    const whole = samples[9];
+    const view = whole.subarray(10, 500);
+    expect(await sha256Hex(view)).toBe(createHash("sha256").update(view).digest("hex"));
   });
 });
 
@@ -54,34 +64,34 @@ describe("parseBackendList", () => {
   });
 });
 
-describe("pixels", () => {
+describe("noise and metrics on byte images", () => {
   const random = createRandom(9);
-  const clean = { data: Uint8ClampedArray.from({ length: 64 * 64 * 3 }, () => Math.floor(random.uniform() * 256)), width: 64, height: 64 };
+  const clean = pixelImage(Uint8ClampedArray.from({ length: 64 * 64 * 3 }, () => Math.floor(random.uniform() * 256)), 64, 64);
 
-  it("a 64x64 image gets exactly lib/noise's noise, rounded to 8 bits", () => {
-    const expected = quantize8Bit(applyNoise(rgbToFloatImage(clean).data, { kind: "gaussian", level: 0.1 }, 42));
-    const noisy = rgbToFloatImage(addNoiseRgb(clean, { kind: "gaussian", level: 0.1 }, 42)).data;
+  it("a 64x64 image gets exactly applyNoise's noise, rounded to 8 bits", () => {
+    const expected = quantize8Bit(applyNoise(toFloats(clean).data, { kind: "gaussian", level: 0.1 }, 42));
+    const noisy = toFloats(addNoise(clean, { kind: "gaussian", level: 0.1 }, 42)).data;
     let maxDiff = 0;
     for (let i = 0; i < noisy.length; i++) maxDiff = Math.max(maxDiff, Math.abs(noisy[i] - expected[i]));
     expect(maxDiff).toBeLessThanOrEqual(1 / 255 + 1e-6);
   });
 
   it("the async version gives the same noise, band by band", async () => {
-    const big = { data: Uint8ClampedArray.from({ length: 300 * 200 * 3 }, (_, i) => i % 256), width: 300, height: 200 };
+    const big = pixelImage(Uint8ClampedArray.from({ length: 300 * 200 * 3 }, (_, i) => i % 256), 300, 200);
     const spec = { kind: "salt-pepper" as const, level: 0.2 };
-    expect(Array.from((await addNoiseRgbAsync(big, spec, 7)).data)).toEqual(Array.from(addNoiseRgb(big, spec, 7).data));
+    expect(Array.from((await addNoiseAsync(big, spec, 7)).data)).toEqual(Array.from(addNoise(big, spec, 7).data));
   });
 
-  it("psnrRgb is lib/metrics' psnr", () => {
-    const noisy = addNoiseRgb(clean, { kind: "gaussian", level: 0.2 }, 1);
-    const a = rgbToFloatImage(clean);
-    const b = rgbToFloatImage(noisy);
-    expect(psnrRgb(clean, noisy)).toBeCloseTo(psnr(floatImage(a.data, 64, 64), floatImage(b.data, 64, 64)), 6);
-    expect(psnrRgb(clean, clean)).toBe(Infinity);
+  it("the async version stops with an AbortError when its signal is aborted", async () => {
+    const big = pixelImage(new Uint8ClampedArray(1000 * 1000 * 3), 1000, 1000);
+    const controller = new AbortController();
+    controller.abort();
+    await expect(addNoiseAsync(big, { kind: "gaussian", level: 0.1 }, 1, controller.signal)).rejects.toMatchObject({ name: "AbortError" });
   });
 
-  it("transparent pixels become white", () => {
-    const rgb = rgbaToRgb(new Uint8ClampedArray([10, 20, 30, 0, 10, 20, 30, 255]), 2, 1);
-    expect(Array.from(rgb.data)).toEqual([255, 255, 255, 10, 20, 30]);
+  it("psnr reads bytes as value / 255, in place", () => {
+    const noisy = addNoise(clean, { kind: "gaussian", level: 0.2 }, 1);
+    expect(psnr(clean, noisy)).toBeCloseTo(psnr(toFloats(clean), toFloats(noisy)), 5);
+    expect(psnr(clean, clean)).toBe(Infinity);
   });
 });

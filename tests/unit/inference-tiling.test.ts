@@ -2,9 +2,9 @@ import { beforeAll, describe, expect, it } from "vitest";
 import "@tensorflow/tfjs-backend-cpu";
 import * as tf from "@tensorflow/tfjs-core";
 import { floatsToBytes } from "@/lib/image";
-import { daeTileOptions, DAE_GEOMETRY_DEFAULTS } from "@/lib/inference/dae";
-import { daeMargin, extractRegion, planTiles, runTiled } from "@/lib/inference/tiling";
-import { buildDae, DEFAULT_DAE_CONFIG } from "@/lib/models";
+import { daeMargin, daeTileOptions, DEFAULT_DAE_ARCHITECTURE } from "@/lib/catalogue";
+import { extractRegion, planTiles, runTiled } from "@/lib/tiling";
+import { buildDae } from "@/training/models";
 import { createRandom } from "@/lib/random";
 
 beforeAll(async () => {
@@ -20,7 +20,7 @@ function randomImage(width: number, height: number, seed: number) {
 
 /** A small DAE with fixed, fairly large random weights, so that any seam shows. */
 function testDae() {
-  const model = buildDae({ ...DEFAULT_DAE_CONFIG, filters: 8 });
+  const model = buildDae({ ...DEFAULT_DAE_ARCHITECTURE, filters: 8 });
   const random = createRandom(11);
   model.setWeights(model.getWeights().map((w) => tf.tensor(Float32Array.from({ length: w.size }, () => (random.uniform() - 0.5) * 0.6), w.shape)));
   return model;
@@ -63,7 +63,7 @@ describe("planTiles", () => {
 describe("runTiled with the DAE", () => {
   it("matches running the whole (edge-padded) image at once: no seams", async () => {
     const model = testDae();
-    const options = daeTileOptions({ downsampling: 2, depth: DEFAULT_DAE_CONFIG.depth }, 24);
+    const options = daeTileOptions({ downsampling: 2, depth: DEFAULT_DAE_ARCHITECTURE.depth }, 24);
     for (const [width, height] of [
       [75, 53],
       [64, 40],
@@ -91,7 +91,7 @@ describe("runTiled with the DAE", () => {
     const image = randomImage(64, 64, 5);
     const run = (input: Float32Array, w: number, h: number) =>
       tf.tidy(() => (model.predict(tf.tensor4d(input, [1, h, w, 3])) as tf.Tensor).dataSync() as Float32Array);
-    const good = await runTiled(image, { tile: 16, margin: daeMargin(DEFAULT_DAE_CONFIG), multiple: 2 }, run);
+    const good = await runTiled(image, { tile: 16, margin: daeMargin(DEFAULT_DAE_ARCHITECTURE), multiple: 2 }, run);
     const bad = await runTiled(image, { tile: 16, margin: 0, multiple: 2 }, run);
     let differing = 0;
     for (let i = 0; i < good.data.length; i++) if (Math.abs(good.data[i] - bad.data[i]) > 1) differing++;
@@ -102,13 +102,13 @@ describe("runTiled with the DAE", () => {
   it("reports progress and stops when aborted", async () => {
     const image = randomImage(40, 40, 1);
     const seen: number[] = [];
-    const signal = { aborted: false };
+    const controller = new AbortController();
     const identity = (input: Float32Array) => input;
     const result = runTiled(image, { tile: 8, margin: 4, multiple: 2 }, identity, {
-      signal,
+      signal: controller.signal,
       onProgress: (done) => {
         seen.push(done);
-        if (done === 3) signal.aborted = true;
+        if (done === 3) controller.abort();
       },
     });
     await expect(result).rejects.toMatchObject({ name: "AbortError" });
@@ -120,14 +120,11 @@ describe("runTiled with the DAE", () => {
 });
 
 describe("DAE geometry", () => {
-  it("the fallback geometry is lib/models' default", () => {
-    expect(DAE_GEOMETRY_DEFAULTS.depth).toBe(DEFAULT_DAE_CONFIG.depth);
-    expect(DAE_GEOMETRY_DEFAULTS.downsampling).toBe(DEFAULT_DAE_CONFIG.downsampling);
-  });
-
   it("reads downsampling and depth from the manifest's training config", () => {
     expect(daeTileOptions({ downsampling: 4, depth: 8 })).toMatchObject({ multiple: 4, margin: daeMargin({ downsampling: 4, depth: 8 }) });
-    expect(daeTileOptions({})).toMatchObject({ multiple: 2 });
-    expect(daeTileOptions({ downsampling: "x" })).toMatchObject({ multiple: 2 });
+    // A manifest without them gets the default architecture's.
+    const fallback = { multiple: DEFAULT_DAE_ARCHITECTURE.downsampling, margin: daeMargin(DEFAULT_DAE_ARCHITECTURE) };
+    expect(daeTileOptions({})).toMatchObject(fallback);
+    expect(daeTileOptions({ downsampling: "x" })).toMatchObject(fallback);
   });
 });

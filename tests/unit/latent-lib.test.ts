@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { DIGIT_SIDE, gridAxis, gridPoints, interpolate, inverseNormalCdf, toMnistDigit } from "@/lib/latent";
+import { DIGIT_SIDE } from "@/lib/catalogue";
+import { gridAxis, gridPoints, interpolate, inverseNormalCdf, toMnistDigit } from "@/lib/latent";
 
 describe("inverseNormalCdf", () => {
   it("matches known quantiles and is odd about 0.5", () => {

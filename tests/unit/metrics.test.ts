@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { floatImage } from "@/lib/image";
+import { pixelImage } from "@/lib/image";
 import { meanSquaredError, psnr, ssim } from "@/lib/metrics";
 
 const constant = (value: number, width = 16, height = 16, channels = 3) =>
-  floatImage(new Float32Array(width * height * channels).fill(value), width, height, channels);
+  pixelImage(new Float32Array(width * height * channels).fill(value), width, height, channels);
 
 /** A 12x13 single-channel pattern and a smooth perturbation of it (both also used by the NumPy reference below). */
 function referencePair() {
@@ -16,7 +16,7 @@ function referencePair() {
       y[i * width + j] = Math.min(1, Math.max(0, x[i * width + j] + 0.1 * Math.sin(i + 2 * j)));
     }
   }
-  return [floatImage(x, width, height, 1), floatImage(y, width, height, 1)] as const;
+  return [pixelImage(x, width, height, 1), pixelImage(y, width, height, 1)] as const;
 }
 
 describe("psnr", () => {
@@ -31,8 +31,8 @@ describe("psnr", () => {
   });
 
   it("uses the mean over every component", () => {
-    const a = floatImage(new Float32Array([0, 0, 0, 0]), 2, 2, 1);
-    const b = floatImage(new Float32Array([1, 0, 0, 0]), 2, 2, 1);
+    const a = pixelImage(new Float32Array([0, 0, 0, 0]), 2, 2, 1);
+    const b = pixelImage(new Float32Array([1, 0, 0, 0]), 2, 2, 1);
     expect(meanSquaredError(a, b)).toBe(0.25);
     expect(psnr(a, b)).toBeCloseTo(10 * Math.log10(4), 10);
   });
@@ -68,7 +68,7 @@ describe("ssim", () => {
     const rgb = (g: typeof x, other: typeof x) => {
       const data = new Float32Array(g.data.length * 3);
       for (let p = 0; p < g.data.length; p++) data.set([g.data[p], other.data[p], g.data[p]], p * 3);
-      return floatImage(data, g.width, g.height, 3);
+      return pixelImage(data, g.width, g.height, 3);
     };
     // Channels: (x vs y), (y vs y), (x vs y): mean = (2 s + 1) / 3.
     const s = ssim(x, y);
@@ -78,7 +78,7 @@ describe("ssim", () => {
   it("falls as noise grows", () => {
     const [x] = referencePair();
     const noisy = (amount: number) =>
-      floatImage(x.data.map((v, i) => Math.min(1, Math.max(0, v + amount * Math.sin(i * 12.9898)))), x.width, x.height, 1);
+      pixelImage(x.data.map((v, i) => Math.min(1, Math.max(0, v + amount * Math.sin(i * 12.9898)))), x.width, x.height, 1);
     expect(ssim(x, noisy(0.05))).toBeGreaterThan(ssim(x, noisy(0.2)));
   });
 

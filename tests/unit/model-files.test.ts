@@ -7,8 +7,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import "@tensorflow/tfjs-backend-cpu";
 import * as tf from "@tensorflow/tfjs-core";
 import { loadLayersModel, type LayersModel } from "@tensorflow/tfjs-layers";
-import { loadModelFromFile, saveModelToDir, sha256 } from "@/lib/model-files";
-import { buildDae, buildDigitEncoder } from "@/lib/models";
+import { loadModelFromFile, saveModelToDir } from "@/training/model-files";
+import { nodeSha256 } from "../helpers/sha256";
+import { buildDae, buildDigitEncoder } from "@/training/models";
 
 let dir: string;
 let server: Server;
@@ -45,17 +46,17 @@ function expectSameOutputs(a: LayersModel, b: LayersModel, input: tf.Tensor) {
 describe("model files", () => {
   it("saves model.json and shards with their sha256, and loads them back from disk and over HTTP", async () => {
     const model = buildDae({ filters: 8, depth: 1, downsampling: 2 });
-    const saved = await saveModelToDir(model, path.join(dir, "dae"));
+    const saved = await saveModelToDir(model, path.join(dir, "saved"));
     expect(saved.map((f) => f.path).sort()).toEqual(["group1-shard1of1.bin", "model.json"]);
     for (const file of saved) {
-      const data = await readFile(path.join(dir, "dae", file.path));
+      const data = await readFile(path.join(dir, "saved", file.path));
       expect(file.bytes).toBe(data.length);
-      expect(file.sha256).toBe(sha256(data));
+      expect(file.sha256).toBe(nodeSha256(data));
     }
     const input = tf.randomUniform([2, 16, 24, 3], 0, 1, "float32", 1);
-    const fromDisk = await loadModelFromFile(path.join(dir, "dae", "model.json"));
+    const fromDisk = await loadModelFromFile(path.join(dir, "saved", "model.json"));
     expectSameOutputs(model, fromDisk, input);
-    const overHttp = await loadLayersModel(`${baseUrl}/dae/model.json`);
+    const overHttp = await loadLayersModel(`${baseUrl}/saved/model.json`);
     expectSameOutputs(model, overHttp, input);
     tf.dispose(input);
   });

@@ -1,24 +1,41 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import "@tensorflow/tfjs-backend-cpu";
 import * as tf from "@tensorflow/tfjs-core";
+import { DEFAULT_DAE_ARCHITECTURE, MODELS } from "@/lib/catalogue";
 import {
   buildDae,
   buildDigitDecoder,
   buildDigitEncoder,
   buildPlainFaceAutoencoder,
   buildVaeEncoder,
-  DEFAULT_DAE_CONFIG,
   sampleLatent,
   vaeLossTerms,
-} from "@/lib/models";
+} from "@/training/models";
 
 beforeAll(async () => {
   await tf.setBackend("cpu");
 });
 
+describe("the builders follow the catalogue", () => {
+  const tensors = (names: string[], list: { shape: (number | null)[] }[]) => list.map((t, i) => ({ name: names[i], shape: t.shape }));
+  it.each([
+    [MODELS.dae, () => buildDae()],
+    [MODELS.faceAutoencoder, () => buildPlainFaceAutoencoder()],
+    [MODELS.vaeEncoder, () => buildVaeEncoder()],
+    [MODELS.vaeDecoder, () => buildDigitDecoder()],
+    [MODELS.ae2dEncoder, () => buildDigitEncoder()],
+    [MODELS.ae2dDecoder, () => buildDigitDecoder(undefined, MODELS.ae2dDecoder)],
+  ])("$key: inputs and outputs by name and shape", (spec, build) => {
+    const model = build();
+    expect(tensors(model.inputNames, model.inputs)).toEqual(spec.inputs);
+    expect(tensors(model.outputNames, model.outputs)).toEqual(spec.outputs);
+    model.dispose();
+  });
+});
+
 describe("face models", () => {
   it("the DAE is fully convolutional: any size divisible by its downsampling in, the same size out, in [0, 1]", () => {
-    const model = buildDae({ ...DEFAULT_DAE_CONFIG, filters: 8, downsampling: 4 });
+    const model = buildDae({ ...DEFAULT_DAE_ARCHITECTURE, filters: 8, downsampling: 4 });
     for (const [h, w] of [
       [64, 64],
       [96, 20],

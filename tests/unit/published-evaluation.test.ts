@@ -4,7 +4,9 @@ import path from "node:path";
 import { createElement } from "react";
 import { renderToStaticMarkup } from "react-dom/server";
 import { afterEach, describe, expect, it } from "vitest";
-import { type FaceScores, readPublishedEvaluation } from "@/app/_components/published-evaluation";
+import { EMBEDDING_IDS } from "@/lib/catalogue";
+import type { FaceScores } from "@/lib/evaluation";
+import { readPublishedEvaluation } from "@/lib/server/published-evaluation";
 import { DenoiseScores } from "@/app/denoise/DenoiseScores";
 
 /** The evaluation figures the pages show: read from models/evaluation.json, and the denoising page's table. */
@@ -39,16 +41,37 @@ describe("readPublishedEvaluation", () => {
   it("gives nulls without the file or with bad JSON, and keeps the good part of a half-broken one", async () => {
     expect(await readFrom(null)).toEqual({ faces: null, knn5: null });
     expect(await readFrom("{ not json")).toEqual({ faces: null, knn5: null });
-    expect(await readFrom(JSON.stringify({ faces: { count: "many" }, mnist: { knn5: { vae: 0.7 } } }))).toEqual({ faces: null, knn5: { vae: 0.7 } });
+    const knn5 = Object.fromEntries(EMBEDDING_IDS.map((id, i) => [id, 0.5 + i / 10]));
+    expect(await readFrom(JSON.stringify({ faces: { count: "many" }, mnist: { knn5 } }))).toEqual({ faces: null, knn5 });
+    // evaluation.json's schema (lib/evaluation.ts) wants every embedding's accuracy.
+    expect(await readFrom(JSON.stringify({ mnist: { knn5: { [EMBEDDING_IDS[0]]: 0.7 } } }))).toEqual({ faces: null, knn5: null });
   });
 });
 
 describe("DenoiseScores", () => {
+  const psnr = (value: number) => ({ psnr: value, ssim: 0.5 });
   const scores: FaceScores = {
+    source: "test faces",
     count: 1503,
     settings: [
-      { id: "a", label: "gaussian σ 0.1", noisy: { psnr: 20.5 }, blur: { psnr: 26, sigma: 0.75 }, median: { psnr: 25, window: 3 }, dae: { psnr: 27.5 } },
-      { id: "b", label: "salt-and-pepper 0.1", noisy: { psnr: 14.8 }, blur: { psnr: 22.4, sigma: 1.25 }, median: { psnr: 28, window: 3 }, dae: { psnr: 27.75 } },
+      {
+        id: "a",
+        label: "gaussian σ 0.1",
+        noise: { kind: "gaussian", level: 0.1 },
+        noisy: psnr(20.5),
+        blur: { ...psnr(26), sigma: 0.75 },
+        median: { ...psnr(25), window: 3 },
+        dae: psnr(27.5),
+      },
+      {
+        id: "b",
+        label: "salt-and-pepper 0.1",
+        noise: { kind: "salt-pepper", level: 0.1 },
+        noisy: psnr(14.8),
+        blur: { ...psnr(22.4), sigma: 1.25 },
+        median: { ...psnr(28), window: 3 },
+        dae: psnr(27.75),
+      },
     ],
   };
   const rows = () => renderToStaticMarkup(createElement(DenoiseScores, { faces: scores })).split("<tr").slice(2);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { errorResponse, HttpError, OverloadedError, readBody } from "@/lib/inference/http";
-import { InferenceQueue } from "@/lib/inference/server-model";
+import { errorResponse, HttpError, OverloadedError, readBody } from "@/lib/server/http";
+import { InferenceQueue } from "@/lib/server/queue";
 
 /** The server's inference line: one task at a time, a bounded wait, and 503 with Retry-After beyond it. */
 

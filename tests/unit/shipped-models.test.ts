@@ -3,22 +3,32 @@ import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import "@tensorflow/tfjs-backend-cpu";
 import * as tf from "@tensorflow/tfjs-core";
-import { parseManifest, REQUIRED_MODELS } from "@/lib/manifest";
-import { loadModelFromFile, sha256 } from "@/lib/model-files";
+import { EMBEDDINGS, MODELS, type ModelSpec, SERVED_MODELS } from "@/lib/catalogue";
+import { parseManifest } from "@/lib/manifest";
+import { loadModelFromFile } from "@/training/model-files";
+import { nodeSha256 } from "../helpers/sha256";
 
 /** The model file contract the pages, the server routes and the evaluation rely on, checked on what is in models/. */
 
-const MODELS = path.resolve("models");
-const manifest = parseManifest(JSON.parse(readFileSync(path.join(MODELS, "manifest.json"), "utf8")));
+const MODELS_DIR = path.resolve("models");
+const manifest = parseManifest(JSON.parse(readFileSync(path.join(MODELS_DIR, "manifest.json"), "utf8")));
+const catalogue = new Map<string, ModelSpec>(Object.values(MODELS).map((spec) => [spec.key, spec]));
 
 beforeAll(async () => {
   await tf.setBackend("cpu");
 });
 
 describe("models/manifest.json", () => {
-  it("lists every model the site needs, at its contracted path", () => {
-    for (const [name, entry] of Object.entries(REQUIRED_MODELS)) {
-      expect(manifest.models[name]?.entry, name).toBe(entry);
+  it("lists every model the site needs", () => {
+    for (const spec of [...SERVED_MODELS, ...EMBEDDINGS.map((e) => e.model)]) expect(manifest.models[spec.key], spec.key).toBeDefined();
+  });
+
+  it("holds each model where the catalogue says, taking and giving what it says", () => {
+    for (const [key, entry] of Object.entries(manifest.models)) {
+      const spec = catalogue.get(key);
+      expect(spec, `${key} is not in lib/catalogue.ts`).toBeDefined();
+      const { format, inputs, outputs } = entry;
+      expect({ entry: entry.entry, format, inputs, outputs }, key).toEqual({ entry: spec!.entry, format: spec!.format, inputs: spec!.inputs, outputs: spec!.outputs });
     }
   });
 
@@ -26,9 +36,9 @@ describe("models/manifest.json", () => {
     const files = Object.values(manifest.models).flatMap((m) => [...m.files, ...Object.values(m.artifacts ?? {})]);
     expect(files.length).toBeGreaterThan(5);
     for (const file of files) {
-      const data = readFileSync(path.join(MODELS, file.path));
+      const data = readFileSync(path.join(MODELS_DIR, file.path));
       expect(data.length, file.path).toBe(file.bytes);
-      expect(sha256(data), file.path).toBe(file.sha256);
+      expect(nodeSha256(data), file.path).toBe(file.sha256);
     }
   });
 
@@ -42,10 +52,10 @@ describe("models/manifest.json", () => {
 });
 
 describe("shipped models honour the contract", () => {
-  const load = (name: keyof typeof REQUIRED_MODELS) => loadModelFromFile(path.join(MODELS, REQUIRED_MODELS[name]));
+  const load = (spec: ModelSpec) => loadModelFromFile(path.join(MODELS_DIR, spec.entry));
 
   it("dae: [N,64,64,3] in [0,1] -> same shape in [0,1], and larger inputs too", async () => {
-    const dae = await load("dae");
+    const dae = await load(MODELS.dae);
     for (const shape of [
       [2, 64, 64, 3],
       [1, 128, 96, 3],
@@ -60,7 +70,7 @@ describe("shipped models honour the contract", () => {
   });
 
   it("vae encoder: [N,784] -> [z_mean [N,2], z_log_var [N,2]]; decoder: [N,2] -> [N,784] in [0,1]", async () => {
-    const [encoder, decoder] = await Promise.all([load("vae-encoder"), load("vae-decoder")]);
+    const [encoder, decoder] = await Promise.all([load(MODELS.vaeEncoder), load(MODELS.vaeDecoder)]);
     const x = tf.randomUniform([3, 784]);
     const outputs = encoder.predict(x) as tf.Tensor[];
     expect(encoder.outputNames).toEqual(["z_mean", "z_log_var"]);

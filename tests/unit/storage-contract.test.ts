@@ -4,7 +4,7 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { BlobStorage, type BlobStorageOptions } from "@/lib/storage/blob";
+import { BlobStorage, type BlobStorageOptions } from "@/lib/server/storage/blob";
 import {
   getModelStorage,
   getStorage,
@@ -15,10 +15,10 @@ import {
   StorageRateLimitedError,
   storagesFromEnv,
   StorageUnavailableError,
-  sha256Hex,
-} from "@/lib/storage";
-import { LocalStorage } from "@/lib/storage/local";
+} from "@/lib/server/storage";
+import { LocalStorage } from "@/lib/server/storage/local";
 import { uploadModels } from "@/scripts/upload-models";
+import { nodeSha256 } from "../helpers/sha256";
 import { type FakeBlobServer, startFakeBlobServer } from "../helpers/fake-blob-server";
 
 // Small pages, so that every listing against the fake goes through the cursor.
@@ -72,12 +72,12 @@ describe.each(backends)("storage contract: $name", ({ make }) => {
   it("gives back the exact bytes it was given, with their size and SHA-256", async () => {
     const bytes = new Uint8Array([...Array(256).keys(), ...randomBytes(3000)]);
     const written = await storage.put("shares/round-trip.bin", bytes, { contentType: "application/octet-stream" });
-    expect(written).toEqual({ key: "shares/round-trip.bin", size: bytes.length, sha256: sha256Hex(bytes) });
+    expect(written).toEqual({ key: "shares/round-trip.bin", size: bytes.length, sha256: nodeSha256(bytes) });
 
     const read = await storage.get("shares/round-trip.bin");
     expect(read).not.toBeNull();
     expect(Buffer.from(read!.bytes).equals(Buffer.from(bytes))).toBe(true);
-    expect(read).toMatchObject({ key: "shares/round-trip.bin", size: bytes.length, sha256: sha256Hex(bytes) });
+    expect(read).toMatchObject({ key: "shares/round-trip.bin", size: bytes.length, sha256: nodeSha256(bytes) });
     expect(read!.uploadedAt).toBeInstanceOf(Date);
   });
 
@@ -139,7 +139,7 @@ describe.each(backends)("storage contract: $name", ({ make }) => {
   });
 
   it("accepts the keys the site uses: manifest paths and share ids", async () => {
-    for (const key of ["vae/encoder/group1-shard1of1.bin", "latent/vae-test-codes.f32", "shares/Ab3_x-Yz9.png"]) {
+    for (const key of ["encoder/group1-shard1of1.bin", "latent/first-test-codes.f32", "shares/Ab3_x-Yz9.png"]) {
       await storage.put(key, bytesOf(key), { contentType: "application/octet-stream" });
       expect((await storage.get(key))?.size).toBe(key.length);
     }
@@ -295,17 +295,17 @@ describe("local filesystem: the root holds", () => {
   });
 
   it("types files written by other tools from their extension, and hides its own bookkeeping", async () => {
-    await mkdir(path.join(root, "dae"));
-    await writeFile(path.join(root, "dae", "model.json"), "{}");
-    await writeFile(path.join(root, "dae", "group1-shard1of1.bin"), "0123");
+    await mkdir(path.join(root, "some-model"));
+    await writeFile(path.join(root, "some-model", "model.json"), "{}");
+    await writeFile(path.join(root, "some-model", "group1-shard1of1.bin"), "0123");
     const storage = new LocalStorage(root);
-    expect((await storage.get("dae/model.json"))?.contentType).toBe("application/json");
-    expect((await storage.get("dae/group1-shard1of1.bin"))?.contentType).toBe("application/octet-stream");
+    expect((await storage.get("some-model/model.json"))?.contentType).toBe("application/json");
+    expect((await storage.get("some-model/group1-shard1of1.bin"))?.contentType).toBe("application/octet-stream");
 
-    await storage.put("dae/extra.png", bytesOf("x"), PNG);
-    expect((await storage.list()).map((e) => e.key)).toEqual(["dae/extra.png", "dae/group1-shard1of1.bin", "dae/model.json"]);
+    await storage.put("some-model/extra.png", bytesOf("x"), PNG);
+    expect((await storage.list()).map((e) => e.key)).toEqual(["some-model/extra.png", "some-model/group1-shard1of1.bin", "some-model/model.json"]);
     // Only the object and its metadata: no temporary file survives a put.
-    expect((await readdir(path.join(root, "dae"))).filter((name) => name.includes("extra"))).toEqual([".extra.png.meta.json", "extra.png"]);
+    expect((await readdir(path.join(root, "some-model"))).filter((name) => name.includes("extra"))).toEqual([".extra.png.meta.json", "extra.png"]);
   });
 
   it("starts from a root that does not exist yet", async () => {
@@ -324,12 +324,12 @@ describe("choosing the storage", () => {
     expect(models.describe()).toBe("Vercel Blob store fakestore (private) under models/ (read-only)");
 
     fake.reset();
-    await blobStorage({ access: "private", prefix: "models/" }).put("dae/model.json", bytesOf("{}"), { contentType: "application/json" });
-    expect(fake.pathnames()).toEqual(["models/dae/model.json"]);
-    expect((await models.get("dae/model.json"))?.contentType).toBe("application/json");
-    expect((await data.get("models/dae/model.json"))?.size).toBe(2);
-    await expect(models.put("dae/model.json", bytesOf("{}"), PNG)).rejects.toThrow(StorageAccessError);
-    await expect(models.delete("dae/model.json")).rejects.toThrow(StorageAccessError);
+    await blobStorage({ access: "private", prefix: "models/" }).put("some-model/model.json", bytesOf("{}"), { contentType: "application/json" });
+    expect(fake.pathnames()).toEqual(["models/some-model/model.json"]);
+    expect((await models.get("some-model/model.json"))?.contentType).toBe("application/json");
+    expect((await data.get("models/some-model/model.json"))?.size).toBe(2);
+    await expect(models.put("some-model/model.json", bytesOf("{}"), PNG)).rejects.toThrow(StorageAccessError);
+    await expect(models.delete("some-model/model.json")).rejects.toThrow(StorageAccessError);
   });
 
   it("uses the local disk otherwise: DATA_DIR for data, MODELS_DIR (read-only) for the models", async () => {
@@ -365,7 +365,7 @@ describe("choosing the storage", () => {
 describe("npm run upload-models", () => {
   async function modelsFolder(files: Record<string, string>, listed = files): Promise<LocalStorage> {
     const dir = await freshFolder();
-    const entries = Object.entries(listed).map(([file, text]) => ({ path: file, sha256: sha256Hex(bytesOf(text)), bytes: text.length }));
+    const entries = Object.entries(listed).map(([file, text]) => ({ path: file, sha256: nodeSha256(bytesOf(text)), bytes: text.length }));
     const training = { config: {}, backend: "cpu", seconds: 1, examplesSeen: 1, epochs: 1, trainedAt: "2025-01-01T00:00:00Z", metrics: {} };
     const manifest = { version: 1, models: { dae: { format: "layers-model", entry: "model.json", files: entries, inputs: [], outputs: [], training } } };
     const storage = new LocalStorage(dir);
@@ -378,18 +378,18 @@ describe("npm run upload-models", () => {
   beforeEach(() => fake.reset());
 
   it("uploads the manifest's files under models/, the manifest last, each read back and verified", async () => {
-    const source = await modelsFolder({ "dae/model.json": "{}", "dae/group1-shard1of1.bin": "weights" });
+    const source = await modelsFolder({ "some-model/model.json": "{}", "some-model/group1-shard1of1.bin": "weights" });
     const written = await uploadModels(source, blobStorage({ prefix: "models/" }));
-    expect(written).toEqual(["dae/model.json", "dae/group1-shard1of1.bin", "manifest.json"]);
-    expect(fake.pathnames()).toEqual(["models/dae/group1-shard1of1.bin", "models/dae/model.json", "models/manifest.json"]);
+    expect(written).toEqual(["some-model/model.json", "some-model/group1-shard1of1.bin", "manifest.json"]);
+    expect(fake.pathnames()).toEqual(["models/manifest.json", "models/some-model/group1-shard1of1.bin", "models/some-model/model.json"]);
     const puts = fake.requests.filter((r) => r.method === "PUT").map((r) => new URLSearchParams(r.url.split("?")[1]).get("pathname"));
     expect(puts.at(-1)).toBe("models/manifest.json");
     const models = storagesFromEnv({ BLOB_READ_WRITE_TOKEN: fake.token }).models;
-    expect((await models.get("dae/model.json"))?.contentType).toBe("application/json");
+    expect((await models.get("some-model/model.json"))?.contentType).toBe("application/json");
   });
 
   it("uploads nothing when a file does not match its sha256 in the manifest", async () => {
-    const source = await modelsFolder({ "dae/model.json": "{}", "dae/group1-shard1of1.bin": "retrained" }, { "dae/model.json": "{}", "dae/group1-shard1of1.bin": "weights" });
+    const source = await modelsFolder({ "some-model/model.json": "{}", "some-model/group1-shard1of1.bin": "retrained" }, { "some-model/model.json": "{}", "some-model/group1-shard1of1.bin": "weights" });
     await expect(uploadModels(source, blobStorage({ prefix: "models/" }))).rejects.toThrow(/group1-shard1of1.bin does not match its sha256/);
     expect(fake.pathnames()).toEqual([]);
   });

@@ -5,9 +5,11 @@ import { afterAll, describe, expect, it } from "vitest";
 import "@tensorflow/tfjs-backend-cpu";
 import * as tf from "@tensorflow/tfjs-core";
 import { parseManifest } from "@/lib/manifest";
-import { loadModelFromFile, sha256 } from "@/lib/model-files";
+import { loadModelFromFile } from "@/training/model-files";
+import { nodeSha256 } from "../helpers/sha256";
 import { learningRateAt } from "@/training/schedule";
 import { runCommand } from "../helpers/run-command";
+import { MODELS, RUNS } from "@/lib/catalogue";
 
 /** Smoke runs of the real training command on the CPU: a few hundred examples, one epoch, exported and reloaded. */
 
@@ -28,22 +30,22 @@ function manifest() {
 function expectFilesMatchManifest() {
   for (const entry of Object.values(manifest().models)) {
     for (const file of [...entry.files, ...Object.values(entry.artifacts ?? {})]) {
-      expect(sha256(readFileSync(path.join(modelsDir, file.path))), file.path).toBe(file.sha256);
+      expect(nodeSha256(readFileSync(path.join(modelsDir, file.path))), file.path).toBe(file.sha256);
     }
   }
 }
 
 describe("npm run train", () => {
   it("trains the VAE for one epoch on 256 digits, logs both loss terms, exports encoder, decoder and codes", async () => {
-    const run = await train(["vae", "--epochs", "1", "--limit", "256", "--checkpoint-dir", path.join(work, "ckpt-vae")]);
+    const run = await train([RUNS.vae.name, "--epochs", "1", "--limit", "256", "--checkpoint-dir", path.join(work, "ckpt-vae")]);
     expect(run.stderr + run.stdout).toMatch(/backend: wasm/);
     expect(run.status, run.stderr).toBe(0);
     expect(run.stdout).toMatch(/epoch 1\/1: reconstruction [\d.]+ \| kl [\d.]+/);
-    const entry = manifest().models["vae-encoder"];
+    const entry = manifest().models[MODELS.vaeEncoder.key];
     expect(entry.training.examplesSeen).toBe(256);
     expect(entry.training.metrics.test_neg_elbo).toBeGreaterThan(0);
     expect(entry.artifacts?.codes.bytes).toBe(10_000 * 2 * 4);
-    const decoder = await loadModelFromFile(path.join(modelsDir, "vae/decoder/model.json"));
+    const decoder = await loadModelFromFile(path.join(modelsDir, MODELS.vaeDecoder.entry));
     const y = decoder.predict(tf.zeros([1, 2])) as tf.Tensor;
     expect(y.shape).toEqual([1, 784]);
     expectFilesMatchManifest();
@@ -52,53 +54,53 @@ describe("npm run train", () => {
   it("trains the DAE on an .npz, resumes from its checkpoint, and exports a model that keeps the input size", async () => {
     const checkpoint = path.join(work, "ckpt-dae");
     const common = ["--data", faces, "--test-data", faces, "--filters", "8", "--depth", "1", "--batch-size", "8", "--checkpoint-dir", checkpoint];
-    const first = await train(["dae", "--epochs", "1", ...common]);
+    const first = await train([RUNS.dae.name, "--epochs", "1", ...common]);
     expect(first.status, first.stderr).toBe(0);
-    const second = await train(["dae", "--resume", "--epochs", "2", "--checkpoint-dir", checkpoint]);
+    const second = await train([RUNS.dae.name, "--resume", "--epochs", "2", "--checkpoint-dir", checkpoint]);
     expect(second.status, second.stderr).toBe(0);
     expect(second.stdout).toMatch(/resumed from .* after epoch 1 \(12 examples seen\)/);
-    const otherShape = await train(["dae", "--resume", "--epochs", "3", "--filters", "4", "--checkpoint-dir", checkpoint]);
+    const otherShape = await train([RUNS.dae.name, "--resume", "--epochs", "3", "--filters", "4", "--checkpoint-dir", checkpoint]);
     expect(otherShape.status).not.toBe(0);
     expect(otherShape.stderr.trim().split("\n").at(-1)).toMatch(/^error: cannot resume from .*ckpt-dae: Layer weight shape .* not compatible/);
     const state = JSON.parse(readFileSync(path.join(checkpoint, "state.json"), "utf8"));
-    expect(state).toMatchObject({ model: "dae", epoch: 2, examplesSeen: 24, config: { filters: 8, depth: 1 } });
+    expect(state).toMatchObject({ model: RUNS.dae.name, epoch: 2, examplesSeen: 24, config: { filters: 8, depth: 1 } });
     const entry = manifest().models.dae;
     expect(entry.training.epochs).toBe(2);
     expect(entry.training.metrics["val_psnr_gauss0.1"]).toBeGreaterThan(5);
-    const dae = await loadModelFromFile(path.join(modelsDir, "dae/model.json"));
+    const dae = await loadModelFromFile(path.join(modelsDir, MODELS.dae.entry));
     const y = dae.predict(tf.zeros([1, 96, 64, 3])) as tf.Tensor;
     expect(y.shape).toEqual([1, 96, 64, 3]);
     expectFilesMatchManifest();
   });
 
   it("smoke-trains the plain face autoencoder and the 2-D autoencoder, and exports both", async () => {
-    const aeFaces = await train(["ae-faces", "--epochs", "1", "--data", faces, "--test-data", faces, "--batch-size", "6", "--checkpoint-dir", path.join(work, "ckpt-ae-faces")]);
+    const aeFaces = await train([RUNS.faceAutoencoder.name, "--epochs", "1", "--data", faces, "--test-data", faces, "--batch-size", "6", "--checkpoint-dir", path.join(work, "ckpt-ae-faces")]);
     expect(aeFaces.status, aeFaces.stderr).toBe(0);
-    const ae2d = await train(["ae2d", "--epochs", "1", "--limit", "300", "--checkpoint-dir", path.join(work, "ckpt-ae2d")]);
+    const ae2d = await train([RUNS.ae2d.name, "--epochs", "1", "--limit", "300", "--checkpoint-dir", path.join(work, "ckpt-ae2d")]);
     expect(ae2d.status, ae2d.stderr).toBe(0);
     const models = manifest().models;
-    expect(models["ae-faces"].training.examplesSeen).toBe(12);
-    expect(models["ae2d-encoder"].outputs).toEqual([{ name: "code", shape: [null, 2] }]);
-    expect(models["ae2d-encoder"].training.metrics.test_squared_error).toBeGreaterThan(0);
+    expect(models[RUNS.faceAutoencoder.name].training.examplesSeen).toBe(12);
+    expect(models[MODELS.ae2dEncoder.key].outputs).toEqual([{ name: "code", shape: [null, 2] }]);
+    expect(models[MODELS.ae2dEncoder.key].training.metrics.test_squared_error).toBeGreaterThan(0);
     expectFilesMatchManifest();
   });
 
   it("decays the learning rate on a cosine schedule, step by step, and records it per epoch", async () => {
     const checkpoint = path.join(work, "ckpt-cosine");
     const schedule = { learningRate: 1e-3, lrSchedule: "cosine" as const, minLearningRate: 1e-4 };
-    const run = await train(["ae2d", "--epochs", "2", "--limit", "256", "--batch-size", "128", "--lr", "1e-3", "--lr-schedule", "cosine", "--min-lr", "1e-4", "--checkpoint-dir", checkpoint]);
+    const run = await train([RUNS.ae2d.name, "--epochs", "2", "--limit", "256", "--batch-size", "128", "--lr", "1e-3", "--lr-schedule", "cosine", "--min-lr", "1e-4", "--checkpoint-dir", checkpoint]);
     expect(run.status, run.stderr).toBe(0);
     const state = JSON.parse(readFileSync(path.join(checkpoint, "state.json"), "utf8"));
     expect(state.config).toMatchObject(schedule);
     // Two steps an epoch: each epoch's record holds the rate of its last step, taken at 1/4 and 3/4 of the run.
     expect(state.history.map((h: { lr: number }) => h.lr)).toEqual([learningRateAt(schedule, 0.25), learningRateAt(schedule, 0.75)]);
-    expect(manifest().models["ae2d-encoder"].training.metrics).not.toHaveProperty("lr");
+    expect(manifest().models[MODELS.ae2dEncoder.key].training.metrics).not.toHaveProperty("lr");
   });
 
   it("fits 2-D PCA in closed form with unit-length, orthogonal axes", async () => {
-    const run = await train(["pca2d", "--limit", "2000"]);
+    const run = await train([RUNS.pca2d.name, "--limit", "2000"]);
     expect(run.status, run.stderr).toBe(0);
-    const pca = JSON.parse(readFileSync(path.join(modelsDir, "pca2d/pca.json"), "utf8"));
+    const pca = JSON.parse(readFileSync(path.join(modelsDir, MODELS.pca2d.entry), "utf8"));
     const [a, b] = pca.components as number[][];
     const dot = (u: number[], v: number[]) => u.reduce((s, x, i) => s + x * v[i], 0);
     expect(dot(a, a)).toBeCloseTo(1, 4);
@@ -109,7 +111,7 @@ describe("npm run train", () => {
   });
 
   it("stops with a clear last line, and no stack trace, on a NaN loss", async () => {
-    const run = await train(["ae2d", "--epochs", "1", "--limit", "512", "--lr", "1e30", "--checkpoint-dir", path.join(work, "ckpt-nan")]);
+    const run = await train([RUNS.ae2d.name, "--epochs", "1", "--limit", "512", "--lr", "1e30", "--checkpoint-dir", path.join(work, "ckpt-nan")]);
     expect(run.status).not.toBe(0);
     // stderr also carries the progress bar; the error is the last line.
     expect(run.stderr.trim().split("\n").at(-1)).toMatch(/^error: (loss term 'bce'|held-out metric 'test_squared_error') became NaN/);
@@ -117,8 +119,8 @@ describe("npm run train", () => {
   });
 
   it("rejects bad usage with one line and no stack trace", async () => {
-    for (const args of [["nope"], ["vae", "--epochs", "-1"], ["vae", "--filters", "8"], ["vae", "--backend", "tpu"], ["dae", "--data", "missing.npz"],
-      ["vae", "--lr-schedule", "linear"], ["vae", "--lr-schedule", "cosine", "--lr", "1e-4", "--min-lr", "1e-3"]]) {
+    for (const args of [["nope"], [RUNS.vae.name, "--epochs", "-1"], [RUNS.vae.name, "--filters", "8"], [RUNS.vae.name, "--backend", "tpu"], [RUNS.dae.name, "--data", "missing.npz"],
+      [RUNS.vae.name, "--lr-schedule", "linear"], [RUNS.vae.name, "--lr-schedule", "cosine", "--lr", "1e-4", "--min-lr", "1e-3"]]) {
       const run = await train(args);
       expect(run.status, args.join(" ")).not.toBe(0);
       expect(run.stderr.trim().split("\n"), args.join(" ")).toHaveLength(1);

@@ -4,6 +4,7 @@ import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { parseManifest } from "@/lib/manifest";
 import { finishedDespiteDawnTeardown, runCommand } from "../helpers/run-command";
+import { MODELS, RUNS } from "@/lib/catalogue";
 
 /**
  * The GPU training path (tfjs' webgpu backend on Dawn), run on SwiftShader, the CPU Vulkan driver that Debian's
@@ -28,15 +29,15 @@ function trainOnSwiftShader(args: string[]) {
 describe.skipIf(!hasSwiftShader)("training on the webgpu backend (SwiftShader)", () => {
   it("trains, evaluates and exports the DAE and the VAE", { timeout: 300_000 }, async () => {
     const faces = "tests/fixtures/faces-small.npz";
-    const dae = await trainOnSwiftShader(["dae", "--epochs", "1", "--data", faces, "--test-data", faces, "--filters", "8", "--depth", "1", "--batch-size", "4", "--checkpoint-dir", path.join(work, "ckpt-dae")]);
+    const dae = await trainOnSwiftShader([RUNS.dae.name, "--epochs", "1", "--data", faces, "--test-data", faces, "--filters", "8", "--depth", "1", "--batch-size", "4", "--checkpoint-dir", path.join(work, "ckpt-dae")]);
     expect(finishedDespiteDawnTeardown(dae), dae.stderr).toBe(true);
     expect(dae.stdout).toMatch(/backend: webgpu \(.*swiftshader/i);
     expect(dae.stdout).toMatch(/exported dae/);
-    const vae = await trainOnSwiftShader(["vae", "--epochs", "1", "--limit", "256", "--test-data", "tests/fixtures/mnist-small", "--checkpoint-dir", path.join(work, "ckpt-vae")]);
+    const vae = await trainOnSwiftShader([RUNS.vae.name, "--epochs", "1", "--limit", "256", "--test-data", "tests/fixtures/mnist-small", "--checkpoint-dir", path.join(work, "ckpt-vae")]);
     expect(finishedDespiteDawnTeardown(vae), vae.stderr).toBe(true);
     expect(vae.stdout).toMatch(/exported vae-encoder/);
     const manifest = parseManifest(JSON.parse(readFileSync(path.join(work, "manifest.json"), "utf8")));
     expect(manifest.models.dae.training.backend).toBe("webgpu");
-    expect(manifest.models["vae-encoder"].training.metrics.test_neg_elbo).toBeGreaterThan(0);
+    expect(manifest.models[MODELS.vaeEncoder.key].training.metrics.test_neg_elbo).toBeGreaterThan(0);
   });
 });

@@ -1,5 +1,5 @@
 import * as tf from "@tensorflow/tfjs";
-import { MNIST_PIXELS } from "../../lib/models";
+import { DIGIT_PIXELS } from "../../lib/catalogue";
 import { readTensor } from "../read-tensor";
 import type { MnistSplit } from "./idx";
 
@@ -7,12 +7,12 @@ import type { MnistSplit } from "./idx";
 
 export function digitsTensor(split: MnistSplit, indices?: ArrayLike<number>): tf.Tensor2D {
   const picked = indices ?? { length: split.count };
-  const out = new Float32Array(picked.length * MNIST_PIXELS);
+  const out = new Float32Array(picked.length * DIGIT_PIXELS);
   for (let b = 0; b < picked.length; b++) {
     const index = indices ? indices[b] : b;
-    for (let p = 0; p < MNIST_PIXELS; p++) out[b * MNIST_PIXELS + p] = split.images[index * MNIST_PIXELS + p] / 255;
+    for (let p = 0; p < DIGIT_PIXELS; p++) out[b * DIGIT_PIXELS + p] = split.images[index * DIGIT_PIXELS + p] / 255;
   }
-  return tf.tensor2d(out, [picked.length, MNIST_PIXELS]);
+  return tf.tensor2d(out, [picked.length, DIGIT_PIXELS]);
 }
 
 /** Runs `encode` over the test digits in batches; returns [count * 2] floats. */

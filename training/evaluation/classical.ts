@@ -1,4 +1,4 @@
-import type { FloatImage } from "../../lib/image";
+import type { PixelImage } from "../../lib/image";
 import { psnr } from "../../lib/metrics";
 
 /**
@@ -13,7 +13,7 @@ export interface ClassicalFilter {
   parameterName: string;
   /** The grid the best parameter is chosen from. */
   candidates: readonly number[];
-  apply(image: FloatImage, parameter: number): FloatImage;
+  apply(image: PixelImage<Float32Array>, parameter: number): PixelImage<Float32Array>;
 }
 
 /**
@@ -47,7 +47,7 @@ function gaussianTaps(sigma: number): Float32Array {
 }
 
 /** Convolves every channel along one axis with symmetric taps. */
-function convolveAlong(image: FloatImage, taps: Float32Array, axis: "x" | "y"): FloatImage {
+function convolveAlong(image: PixelImage<Float32Array>, taps: Float32Array, axis: "x" | "y"): PixelImage<Float32Array> {
   const { data, width, height, channels } = image;
   const size = taps.length;
   const windows = reflectedWindows(axis === "x" ? width : height, (size - 1) / 2);
@@ -69,13 +69,13 @@ function convolveAlong(image: FloatImage, taps: Float32Array, axis: "x" | "y"): 
 }
 
 /** Separable gaussian blur with standard deviation `sigma` pixels. */
-export function gaussianBlur(image: FloatImage, sigma: number): FloatImage {
+export function gaussianBlur(image: PixelImage<Float32Array>, sigma: number): PixelImage<Float32Array> {
   const taps = gaussianTaps(sigma);
   return convolveAlong(convolveAlong(image, taps, "x"), taps, "y");
 }
 
 /** Median of each channel over a window x window neighbourhood (window odd). */
-export function medianFilter(image: FloatImage, window: number): FloatImage {
+export function medianFilter(image: PixelImage<Float32Array>, window: number): PixelImage<Float32Array> {
   if (!Number.isInteger(window) || window < 1 || window % 2 === 0) {
     throw new RangeError(`median window must be a positive odd integer, got ${window}`);
   }
@@ -121,9 +121,9 @@ export const MEDIAN_FILTER: ClassicalFilter = {
 
 /** The mean over images of a per-image metric (PSNR and SSIM are averaged per image, as the anchors are). */
 export function meanPerImage(
-  metric: (a: FloatImage, b: FloatImage) => number,
-  outputs: readonly FloatImage[],
-  references: readonly FloatImage[],
+  metric: (a: PixelImage<Float32Array>, b: PixelImage<Float32Array>) => number,
+  outputs: readonly PixelImage<Float32Array>[],
+  references: readonly PixelImage<Float32Array>[],
 ): number {
   let total = 0;
   for (let i = 0; i < outputs.length; i++) total += metric(outputs[i], references[i]);
@@ -133,7 +133,7 @@ export function meanPerImage(
 export interface BestFilterOutputs {
   parameter: number;
   meanPsnr: number;
-  outputs: FloatImage[];
+  outputs: PixelImage<Float32Array>[];
 }
 
 /**
@@ -143,8 +143,8 @@ export interface BestFilterOutputs {
  */
 export function bestParameterByPsnr(
   filter: ClassicalFilter,
-  noisy: readonly FloatImage[],
-  clean: readonly FloatImage[],
+  noisy: readonly PixelImage<Float32Array>[],
+  clean: readonly PixelImage<Float32Array>[],
 ): BestFilterOutputs {
   let best: BestFilterOutputs | undefined;
   for (const parameter of filter.candidates) {

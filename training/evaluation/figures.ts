@@ -1,13 +1,21 @@
 import { mkdir } from "node:fs/promises";
 import path from "node:path";
 import sharp from "sharp";
-import { type FloatImage, grayFloatsToRgba, rgbFloatsToRgba } from "../../lib/image";
+import { RUNS } from "../../lib/catalogue";
+import { type PixelImage, toRgba } from "../../lib/image";
 
 /**
  * The report's PNG figures. Image grids are drawn into a raw RGBA buffer; the latent scatters and any text are SVG,
  * which sharp rasterises (librsvg, with whatever fonts the machine has: without fonts the labels are missing, the
  * points and images are not).
  */
+
+/** Each figure's path in the output folder: where the evaluation writes it and what the report links to. */
+export const FIGURE_PATHS = {
+  denoising: (settingId: string) => `figures/denoising-${settingId}.png`,
+  latentScatter: "figures/latent-scatter.png",
+  latentGrid: `figures/${RUNS.vae.name}-latent-grid.png`,
+};
 
 const FONT = `font-family="DejaVu Sans, Helvetica, Arial, sans-serif"`;
 /** matplotlib's tab10, the palette of most published latent-space plots, one colour per digit. */
@@ -63,8 +71,8 @@ function whiteCanvas(width: number, height: number): Canvas {
 }
 
 /** Copies `image` onto the canvas at (left, top), each pixel as a scale x scale block. */
-function drawImage(canvas: Canvas, image: FloatImage, left: number, top: number, scale: number): void {
-  const rgba = image.channels === 1 ? grayFloatsToRgba(image.data) : rgbFloatsToRgba(image.data);
+function drawImage(canvas: Canvas, image: PixelImage, left: number, top: number, scale: number): void {
+  const rgba = toRgba(image);
   for (let y = 0; y < image.height * scale; y++) {
     for (let x = 0; x < image.width * scale; x++) {
       const from = (Math.floor(y / scale) * image.width + Math.floor(x / scale)) * 4;
@@ -94,7 +102,7 @@ export interface ImageRowsOptions {
 const LABEL_MARGIN = 90;
 
 /** Writes rows of equally sized images as one PNG. */
-export async function writeImageRows(file: string, rows: FloatImage[][], { scale, gap, rowLabels }: ImageRowsOptions): Promise<void> {
+export async function writeImageRows(file: string, rows: PixelImage[][], { scale, gap, rowLabels }: ImageRowsOptions): Promise<void> {
   const [tileWidth, tileHeight] = [rows[0][0].width * scale, rows[0][0].height * scale];
   const columns = Math.max(...rows.map((row) => row.length));
   const left = rowLabels === undefined ? 0 : LABEL_MARGIN;

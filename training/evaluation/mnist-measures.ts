@@ -1,5 +1,5 @@
 import * as tf from "@tensorflow/tfjs";
-import { sampleLatent, vaeLossTerms } from "../../lib/models";
+import { sampleLatent, vaeLossTerms } from "../models";
 import type { MnistSplit } from "../data/idx";
 import { digitsTensor } from "../data/mnist-tensors";
 import { readScalar, readTensor } from "../read-tensor";

@@ -1,14 +1,15 @@
 import path from "node:path";
 import * as tf from "@tensorflow/tfjs";
-import { floatImage } from "../../lib/image";
+import { type DaeArchitecture, DEFAULT_DAE_ARCHITECTURE, FACE_SIDE, MODELS, RUNS } from "../../lib/catalogue";
+import { pixelImage } from "../../lib/image";
 import { psnr } from "../../lib/metrics";
-import { buildDae, buildPlainFaceAutoencoder, DEFAULT_DAE_CONFIG, type DaeConfig } from "../../lib/models";
 import { applyNoise, quantize8Bit } from "../../lib/noise";
 import type { Random } from "../../lib/random";
 import { corrupt } from "../corruption";
 import { type FaceSet, loadFaces } from "../data/faces";
 import { exportLayersModel } from "../export";
 import type { Trainer } from "../loop";
+import { buildDae, buildPlainFaceAutoencoder } from "../models";
 import { readTensor } from "../read-tensor";
 import { DEFAULT_SCHEDULE } from "../schedule";
 import type { CommonConfig, GradientTask } from "./types";
@@ -16,12 +17,11 @@ import type { CommonConfig, GradientTask } from "./types";
 /** The face models: the blind denoising autoencoder and the seed's plain (reconstruction-only) autoencoder. */
 
 const FACES_DIR = path.resolve(import.meta.dirname, "../../../shared/data/faces");
-const FACE_SIZE = 64;
-const FACE_VALUES = FACE_SIZE * FACE_SIZE * 3;
+const FACE_VALUES = FACE_SIDE * FACE_SIDE * 3;
 /** Held-out faces scored after each epoch: enough for a stable PSNR, few enough to stay cheap on a CPU. */
 const VALIDATION_FACES = 256;
 
-export type DaeTaskConfig = CommonConfig & DaeConfig;
+export type DaeTaskConfig = CommonConfig & DaeArchitecture;
 
 const commonFaceDefaults = {
   epochs: 20,
@@ -41,10 +41,10 @@ function cleanBatch(faces: FaceSet, indices: Int32Array, random: Random): Float3
   indices.forEach((index, b) => {
     const source = faces.pixels.subarray(index * FACE_VALUES, (index + 1) * FACE_VALUES);
     const flip = random.uniform() < 0.5;
-    for (let y = 0; y < FACE_SIZE; y++) {
-      for (let x = 0; x < FACE_SIZE; x++) {
-        const from = (y * FACE_SIZE + (flip ? FACE_SIZE - 1 - x : x)) * 3;
-        const to = b * FACE_VALUES + (y * FACE_SIZE + x) * 3;
+    for (let y = 0; y < FACE_SIDE; y++) {
+      for (let x = 0; x < FACE_SIDE; x++) {
+        const from = (y * FACE_SIDE + (flip ? FACE_SIDE - 1 - x : x)) * 3;
+        const to = b * FACE_VALUES + (y * FACE_SIDE + x) * 3;
         for (let c = 0; c < 3; c++) out[to + c] = source[from + c] / 255;
       }
     }
@@ -64,8 +64,8 @@ function corruptBatch(clean: Float32Array, count: number, random: Random): Float
 async function validationPsnr(model: tf.LayersModel, faces: FaceSet): Promise<number> {
   const clean = Float32Array.from(faces.pixels, (v) => v / 255);
   const noisy = quantize8Bit(applyNoise(clean, { kind: "gaussian", level: 0.1 }, 12345));
-  const output = await readTensor(() => model.predict(tf.tensor4d(noisy, [faces.count, FACE_SIZE, FACE_SIZE, 3]), { batchSize: 64 }) as tf.Tensor);
-  const face = (a: Float32Array, i: number) => floatImage(a.subarray(i * FACE_VALUES, (i + 1) * FACE_VALUES), FACE_SIZE, FACE_SIZE);
+  const output = await readTensor(() => model.predict(tf.tensor4d(noisy, [faces.count, FACE_SIDE, FACE_SIDE, 3]), { batchSize: 64 }) as tf.Tensor);
+  const face = (a: Float32Array, i: number) => pixelImage(a.subarray(i * FACE_VALUES, (i + 1) * FACE_VALUES), FACE_SIDE, FACE_SIDE);
   let total = 0;
   for (let i = 0; i < faces.count; i++) total += psnr(face(output, i), face(clean, i));
   return total / faces.count;
@@ -78,8 +78,8 @@ export interface FaceData {
 
 async function loadFaceData(config: CommonConfig): Promise<FaceData> {
   return {
-    faces: await loadFaces(config.data, { size: FACE_SIZE, split: "train", limit: config.limit || undefined }),
-    heldOut: await loadFaces(config.testData, { size: FACE_SIZE, split: "test", limit: VALIDATION_FACES }),
+    faces: await loadFaces(config.data, { size: FACE_SIDE, split: "train", limit: config.limit || undefined }),
+    heldOut: await loadFaces(config.testData, { size: FACE_SIDE, split: "test", limit: VALIDATION_FACES }),
   };
 }
 
@@ -99,7 +99,7 @@ function faceTrainer(
     step(indices, random) {
       const clean = cleanBatch(faces, indices, random);
       const input = makeInput(clean, indices.length, random);
-      const shape: [number, number, number, number] = [indices.length, FACE_SIZE, FACE_SIZE, 3];
+      const shape: [number, number, number, number] = [indices.length, FACE_SIDE, FACE_SIDE, 3];
       return tf.tidy(() => {
         const [x, target] = [tf.tensor4d(input, shape), tf.tensor4d(clean, shape)];
         const loss = optimizer.minimize(() => tf.losses.meanSquaredError(target, model.apply(x, { training: true }) as tf.Tensor), true, variables);
@@ -114,27 +114,30 @@ function faceTrainer(
 
 export const daeTask: GradientTask<DaeTaskConfig, FaceData> = {
   kind: "gradient",
+  run: RUNS.dae,
   description: "blind convolutional denoising autoencoder for 64x64 faces (gaussian, salt-and-pepper, masking, clean)",
-  defaults: { ...commonFaceDefaults, ...DEFAULT_DAE_CONFIG },
+  defaults: { ...commonFaceDefaults, ...DEFAULT_DAE_ARCHITECTURE },
   loadData: loadFaceData,
   async prepare(config, data) {
     const model = buildDae({ filters: config.filters, depth: config.depth, downsampling: config.downsampling });
-    return faceTrainer(data, config, model, "dae", corruptBatch);
+    return faceTrainer(data, config, model, MODELS.dae.key, corruptBatch);
   },
   async export(trainer, _data, modelsDir, training) {
-    return { dae: await exportLayersModel(trainer.models.dae, modelsDir, "dae", training) };
+    return { [MODELS.dae.key]: await exportLayersModel(trainer.models[MODELS.dae.key], modelsDir, MODELS.dae, training) };
   },
 };
 
 export const faceAutoencoderTask: GradientTask<CommonConfig, FaceData> = {
   kind: "gradient",
+  run: RUNS.faceAutoencoder,
   description: "the seed's plain undercomplete convolutional autoencoder for 64x64 faces (reconstruction only)",
   defaults: commonFaceDefaults,
   loadData: loadFaceData,
   async prepare(config, data) {
-    return faceTrainer(data, config, buildPlainFaceAutoencoder(), "ae-faces", (clean) => clean);
+    return faceTrainer(data, config, buildPlainFaceAutoencoder(), MODELS.faceAutoencoder.key, (clean) => clean);
   },
   async export(trainer, _data, modelsDir, training) {
-    return { "ae-faces": await exportLayersModel(trainer.models["ae-faces"], modelsDir, "ae-faces", training) };
+    const spec = MODELS.faceAutoencoder;
+    return { [spec.key]: await exportLayersModel(trainer.models[spec.key], modelsDir, spec, training) };
   },
 };

@@ -1,19 +1,11 @@
 import * as tf from "@tensorflow/tfjs";
-import {
-  AE2D_CONFIG,
-  buildDigitDecoder,
-  buildDigitEncoder,
-  buildVaeEncoder,
-  DEFAULT_VAE_CONFIG,
-  MNIST_PIXELS,
-  sampleLatent,
-  vaeLossTerms,
-} from "../../lib/models";
+import { DIGIT_PIXELS, type EmbeddingId, LATENT_LABELS_PATH, latentCodesPath, MODELS, RUNS } from "../../lib/catalogue";
 import type { ModelEntry } from "../../lib/manifest";
 import { loadMnist, type MnistSplit } from "../data/idx";
 import { autoencode, squaredErrorPerDigit, vaeNegativeElbo } from "../evaluation/mnist-measures";
 import { digitsTensor, encodeAll } from "../data/mnist-tensors";
 import { exportDataFile, exportLayersModel } from "../export";
+import { AE2D_CONFIG, buildDigitDecoder, buildDigitEncoder, buildVaeEncoder, DEFAULT_VAE_CONFIG, sampleLatent, vaeLossTerms } from "../models";
 import { DEFAULT_SCHEDULE } from "../schedule";
 import type { CommonConfig, GradientTask } from "./types";
 
@@ -34,8 +26,6 @@ const mnistDefaults: CommonConfig = {
   limit: 0,
 };
 
-export const LATENT_LABELS = "latent/test-labels.u8";
-
 export interface MnistSets {
   train: MnistSplit;
   test: MnistSplit;
@@ -45,19 +35,21 @@ export async function loadMnistSets(config: { data: string; limit: number; testD
   const data = loadMnist(config.data || undefined);
   const test = config.testData ? loadMnist(config.testData).test : data.test;
   const limit = config.limit || data.train.count;
-  const train = { images: data.train.images.subarray(0, limit * MNIST_PIXELS), labels: data.train.labels.subarray(0, limit), count: Math.min(limit, data.train.count) };
+  const train = { images: data.train.images.subarray(0, limit * DIGIT_PIXELS), labels: data.train.labels.subarray(0, limit), count: Math.min(limit, data.train.count) };
   return { train, test };
 }
 
-export async function exportCodes(modelsDir: string, name: string, codes: Float32Array, labels: Uint8Array): Promise<NonNullable<ModelEntry["artifacts"]>> {
+/** The 2-D codes of the test digits and their labels, where the latent page looks for them. */
+export async function exportCodes(modelsDir: string, id: EmbeddingId, codes: Float32Array, labels: Uint8Array): Promise<NonNullable<ModelEntry["artifacts"]>> {
   return {
-    codes: await exportDataFile(modelsDir, `latent/${name}-test-codes.f32`, new Uint8Array(codes.buffer, codes.byteOffset, codes.byteLength)),
-    labels: await exportDataFile(modelsDir, LATENT_LABELS, labels),
+    codes: await exportDataFile(modelsDir, latentCodesPath(id), new Uint8Array(codes.buffer, codes.byteOffset, codes.byteLength)),
+    labels: await exportDataFile(modelsDir, LATENT_LABELS_PATH, labels),
   };
 }
 
 export const vaeTask: GradientTask<CommonConfig, MnistSets> = {
   kind: "gradient",
+  run: RUNS.vae,
   description: "variational autoencoder with a 2-D latent space on MNIST (MLP 784-512-256-2)",
   defaults: mnistDefaults,
   loadData: loadMnistSets,
@@ -95,21 +87,23 @@ export const vaeTask: GradientTask<CommonConfig, MnistSets> = {
   async export(trainer, { test }, modelsDir, training) {
     const { encoder, decoder } = trainer.models;
     const codes = await encodeAll(test, (x) => (encoder.predict(x, { batchSize: 1000 }) as tf.Tensor[])[0]);
+    const { vaeEncoder, vaeDecoder } = MODELS;
     return {
-      "vae-encoder": { ...(await exportLayersModel(encoder, modelsDir, "vae/encoder", training)), artifacts: await exportCodes(modelsDir, "vae", codes, test.labels) },
-      "vae-decoder": await exportLayersModel(decoder, modelsDir, "vae/decoder", training),
+      [vaeEncoder.key]: { ...(await exportLayersModel(encoder, modelsDir, vaeEncoder, training)), artifacts: await exportCodes(modelsDir, RUNS.vae.name, codes, test.labels) },
+      [vaeDecoder.key]: await exportLayersModel(decoder, modelsDir, vaeDecoder, training),
     };
   },
 };
 
 export const ae2dTask: GradientTask<CommonConfig, MnistSets> = {
   kind: "gradient",
+  run: RUNS.ae2d,
   description: "deterministic 784-1000-500-250-2 autoencoder on MNIST (Hinton & Salakhutdinov 2006, Fig. 3)",
   defaults: mnistDefaults,
   loadData: loadMnistSets,
   async prepare(config, { train, test }) {
     const encoder = buildDigitEncoder(AE2D_CONFIG);
-    const decoder = buildDigitDecoder(AE2D_CONFIG, "ae2d_decoder");
+    const decoder = buildDigitDecoder(AE2D_CONFIG, MODELS.ae2dDecoder);
     const optimizer = tf.train.adam(config.learningRate);
     const variables = [...encoder.trainableWeights, ...decoder.trainableWeights].map((w) => w.read() as tf.Variable);
     return {
@@ -122,7 +116,7 @@ export const ae2dTask: GradientTask<CommonConfig, MnistSets> = {
           // Cross-entropy trains the sigmoid output faster than squared error; the evaluation reports squared error.
           const loss = optimizer.minimize(() => {
             const y = decoder.apply(encoder.apply(x, { training: true }), { training: true }) as tf.Tensor;
-            return tf.mul(tf.mean(tf.metrics.binaryCrossentropy(x, y)), MNIST_PIXELS) as tf.Scalar;
+            return tf.mul(tf.mean(tf.metrics.binaryCrossentropy(x, y)), DIGIT_PIXELS) as tf.Scalar;
           }, true, variables);
           return { bce: loss as tf.Scalar };
         });
@@ -135,9 +129,10 @@ export const ae2dTask: GradientTask<CommonConfig, MnistSets> = {
   async export(trainer, { test }, modelsDir, training) {
     const { encoder, decoder } = trainer.models;
     const codes = await encodeAll(test, (x) => encoder.predict(x, { batchSize: 1000 }) as tf.Tensor);
+    const { ae2dEncoder, ae2dDecoder } = MODELS;
     return {
-      "ae2d-encoder": { ...(await exportLayersModel(encoder, modelsDir, "ae2d/encoder", training)), artifacts: await exportCodes(modelsDir, "ae2d", codes, test.labels) },
-      "ae2d-decoder": await exportLayersModel(decoder, modelsDir, "ae2d/decoder", training),
+      [ae2dEncoder.key]: { ...(await exportLayersModel(encoder, modelsDir, ae2dEncoder, training)), artifacts: await exportCodes(modelsDir, RUNS.ae2d.name, codes, test.labels) },
+      [ae2dDecoder.key]: await exportLayersModel(decoder, modelsDir, ae2dDecoder, training),
     };
   },
 };

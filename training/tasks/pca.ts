@@ -1,6 +1,7 @@
 import * as tf from "@tensorflow/tfjs";
-import { MNIST_PIXELS } from "../../lib/models";
+import { DIGIT_PIXELS } from "../../lib/catalogue";
 import { createRandom } from "../../lib/random";
+import { MODELS, RUNS } from "../../lib/catalogue";
 import { exportDataFile, withRelativePaths } from "../export";
 import { readTensor } from "../read-tensor";
 import { digitsTensor, encodeAll } from "../data/mnist-tensors";
@@ -25,7 +26,7 @@ const ITERATIONS = 200;
 function leadingEigenvectors(covariance: tf.Tensor2D, count: number, seed: number): { vectors: tf.Tensor2D; values: tf.Tensor1D } {
   return tf.tidy(() => {
     const random = createRandom(seed);
-    let basis = tf.tensor2d(Float32Array.from({ length: MNIST_PIXELS * count }, () => random.normal()), [MNIST_PIXELS, count]);
+    let basis = tf.tensor2d(Float32Array.from({ length: DIGIT_PIXELS * count }, () => random.normal()), [DIGIT_PIXELS, count]);
     for (let i = 0; i < ITERATIONS; i++) {
       const [q] = tf.linalg.qr(tf.matMul(covariance, basis));
       basis = q as tf.Tensor2D;
@@ -47,7 +48,7 @@ export async function fitPca(images: tf.Tensor2D, seed: number): Promise<PcaMode
   const axes = await readTensor(() => tf.transpose(vectors));
   const explainedVariance = Array.from(await readTensor(() => values));
   tf.dispose([covariance, vectors]);
-  const axis = (i: number) => Array.from(axes.subarray(i * MNIST_PIXELS, (i + 1) * MNIST_PIXELS));
+  const axis = (i: number) => Array.from(axes.subarray(i * DIGIT_PIXELS, (i + 1) * DIGIT_PIXELS));
   return { mean: Array.from(mean), components: [axis(0), axis(1)], explainedVariance };
 }
 
@@ -62,6 +63,7 @@ export function reconstructPca(pca: PcaModel, codes: tf.Tensor2D): tf.Tensor2D {
 
 export const pcaTask: ClosedFormTask<MnistSets> = {
   kind: "closed-form",
+  run: RUNS.pca2d,
   description: "2-D PCA of MNIST (closed form), the linear baseline",
   defaults: { data: "", limit: 0, seed: 1 },
   loadData: loadMnistSets,
@@ -72,15 +74,16 @@ export const pcaTask: ClosedFormTask<MnistSets> = {
     images.dispose();
     const codes = await encodeAll(test, (x) => projectPca(pca, x));
     const seconds = (performance.now() - started) / 1000;
-    const file = await exportDataFile(modelsDir, "pca2d/pca.json", JSON.stringify(pca));
+    const spec = MODELS.pca2d;
+    const file = await exportDataFile(modelsDir, spec.entry, JSON.stringify(pca));
     context.log(`pca2d: explained variance ${pca.explainedVariance.map((v) => v.toFixed(3)).join(", ")} in ${seconds.toFixed(1)} s`);
     return {
-      pca2d: {
-        format: "data",
+      [spec.key]: {
+        format: spec.format,
         entry: file.path,
         files: [file],
-        inputs: [{ name: "digit", shape: [null, MNIST_PIXELS] }],
-        outputs: [{ name: "code", shape: [null, 2] }],
+        inputs: [...spec.inputs],
+        outputs: [...spec.outputs],
         training: {
           config: { ...withRelativePaths(config) },
           backend: context.backend,
@@ -90,7 +93,7 @@ export const pcaTask: ClosedFormTask<MnistSets> = {
           trainedAt: new Date().toISOString(),
           metrics: { explained_variance_1: pca.explainedVariance[0], explained_variance_2: pca.explainedVariance[1] },
         },
-        artifacts: await exportCodes(modelsDir, "pca2d", codes, test.labels),
+        artifacts: await exportCodes(modelsDir, RUNS.pca2d.name, codes, test.labels),
       },
     };
   },

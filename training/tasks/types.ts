@@ -1,3 +1,4 @@
+import type { RunSpec } from "../../lib/catalogue";
 import type { ModelEntry } from "../../lib/manifest";
 import type { Trainer, LoopConfig } from "../loop";
 
@@ -22,6 +23,8 @@ export interface TrainingContext {
  */
 export interface GradientTask<Config extends CommonConfig, Data> {
   kind: "gradient";
+  /** The catalogue's run: its name on the command line, and the models it exports. */
+  run: RunSpec;
   description: string;
   defaults: Config;
   loadData(config: Config): Promise<Data>;
@@ -39,6 +42,7 @@ export interface ClosedFormConfig {
 /** A model fitted in one pass (PCA): no epochs, checkpoints or optimizer. */
 export interface ClosedFormTask<Data> {
   kind: "closed-form";
+  run: RunSpec;
   description: string;
   defaults: ClosedFormConfig;
   loadData(config: ClosedFormConfig): Promise<Data>;

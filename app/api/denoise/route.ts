@@ -1,14 +1,11 @@
 import { z } from "zod";
-import { floatsToBytes } from "@/lib/image";
-import { ssim } from "@/lib/metrics";
-import { NOISE_KINDS, NOISE_LEVEL_RANGE } from "@/lib/noise";
-import { DAE_MODEL, daeTileOptions } from "@/lib/inference/dae";
-import { contentType, errorResponse, HttpError, readBody, validationError } from "@/lib/inference/http";
-import { MODEL_INPUT_SIZE, SERVER_FULL_RES_MAX_PIXELS, SERVER_MAX_BODY_BYTES, tooManyPixelsMessage } from "@/lib/inference/limits";
-import { addNoiseRgb, psnrRgb, type RgbImage, rgbToFloatImage } from "@/lib/inference/pixels";
-import { decodeCrop, decodeFull, encodePng, inspectUpload } from "@/lib/inference/server-image";
-import { getServerModel, predictFloats, runInference } from "@/lib/inference/server-model";
-import { runTiled } from "@/lib/inference/tiling";
+import { MODELS } from "@/lib/catalogue";
+import { SERVER_FULL_RES_MAX_PIXELS, SERVER_MAX_BODY_BYTES, tooManyPixelsMessage } from "@/lib/limits";
+import { psnr, SSIM_WINDOW, ssim } from "@/lib/metrics";
+import { addNoise, NOISE_KINDS, NOISE_LEVEL_RANGE } from "@/lib/noise";
+import { denoiseImage } from "@/lib/server/dae";
+import { contentType, errorResponse, HttpError, readBody, validationError } from "@/lib/server/http";
+import { decodeCrop, decodeFull, encodePng, inspectUpload } from "@/lib/server/image-decode";
 
 /**
  * POST /api/denoise: a photo in (multipart field `image`, or a raw image/png or image/jpeg body), the denoised PNG
@@ -97,25 +94,8 @@ export async function POST(request: Request): Promise<Response> {
       }
     }
     const clean = params.full ? await decodeFull(bytes, info, params.crop) : await decodeCrop(bytes, info, params.crop);
-    const noisy = addNoiseRgb(clean, { kind: params.noise, level: params.noise === "none" ? 0 : params.level }, params.seed);
-
-    const { denoised, ms, backend, modelSha } = await runInference(async () => {
-      const { model, entry, backend } = await getServerModel(DAE_MODEL);
-      const t0 = performance.now();
-      let out: RgbImage;
-      if (!params.full && noisy.width === MODEL_INPUT_SIZE && noisy.height === MODEL_INPUT_SIZE) {
-        const floats = rgbToFloatImage(noisy).data;
-        const result = await predictFloats(model, floats, [1, noisy.height, noisy.width, 3]);
-        out = { data: floatsToBytes(result), width: noisy.width, height: noisy.height };
-      } else {
-        const tiled = await runTiled({ ...noisy, channels: 3 }, daeTileOptions(entry.training.config), (input, width, height) =>
-          predictFloats(model, input, [1, height, width, 3]),
-        );
-        out = { data: tiled.data, width: tiled.width, height: tiled.height };
-      }
-      const modelSha = entry.files.find((f) => f.path === entry.entry)?.sha256 ?? "";
-      return { denoised: out, ms: performance.now() - t0, backend, modelSha };
-    }, request.signal);
+    const noisy = addNoise(clean, { kind: params.noise, level: params.noise === "none" ? 0 : params.level }, params.seed);
+    const { value: denoised, ms, backend, sha256: modelSha } = await denoiseImage(noisy, request.signal);
 
     const png = await encodePng(denoised);
     const headers = {
@@ -127,18 +107,17 @@ export async function POST(request: Request): Promise<Response> {
     };
     if (!wantsJson) return new Response(new Uint8Array(png), { headers: { ...headers, "Content-Type": "image/png" } });
 
-    const [c, n, d] = [clean, noisy, denoised].map(rgbToFloatImage);
     return Response.json(
       {
         width: denoised.width,
         height: denoised.height,
         backend,
         inferenceMs: Math.round(ms * 10) / 10,
-        model: { name: DAE_MODEL, sha256: modelSha },
+        model: { name: MODELS.dae.key, sha256: modelSha },
         noise: { kind: params.noise, level: params.noise === "none" ? 0 : params.level, seed: params.seed },
         metrics: {
-          psnr: { noisy: finite(psnrRgb(clean, noisy)), denoised: finite(psnrRgb(clean, denoised)) },
-          ssim: c.width >= 11 && c.height >= 11 ? { noisy: finite(ssim(c, n)), denoised: finite(ssim(c, d)) } : null,
+          psnr: { noisy: finite(psnr(clean, noisy)), denoised: finite(psnr(clean, denoised)) },
+          ssim: clean.width >= SSIM_WINDOW && clean.height >= SSIM_WINDOW ? { noisy: finite(ssim(clean, noisy)), denoised: finite(ssim(clean, denoised)) } : null,
         },
         original: dataUrl(await encodePng(clean)),
         noisy: dataUrl(await encodePng(noisy)),

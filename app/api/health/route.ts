@@ -1,6 +1,7 @@
-import { REQUIRED_MODELS } from "@/lib/manifest";
-import { getModelStorage } from "@/lib/storage";
-import { getServerModel, serverBackend, serverLoad } from "@/lib/inference/server-model";
+import { SERVED_MODELS } from "@/lib/catalogue";
+import { errorMessage } from "@/lib/errors";
+import { getServerModel, serverBackend, serverLoad } from "@/lib/server/models";
+import { getModelStorage } from "@/lib/server/storage";
 
 /**
  * GET /api/health: whether this process can serve inference now. It loads the models the routes use (once per
@@ -24,13 +25,12 @@ export async function GET(): Promise<Response> {
   try {
     const backend = await serverBackend();
     const models: Record<string, Record<string, string>> = {};
-    for (const name of Object.keys(REQUIRED_MODELS)) {
-      const { entry } = await getServerModel(name);
-      models[name] = Object.fromEntries(entry.files.map((f) => [f.path, f.sha256]));
+    for (const { key } of SERVED_MODELS) {
+      const { entry } = await getServerModel(key);
+      models[key] = Object.fromEntries(entry.files.map((f) => [f.path, f.sha256]));
     }
     return Response.json({ ready: true, backend, models, ...loadFigures() }, { headers });
   } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
-    return Response.json({ ready: false, error: `not ready: ${message}`, ...loadFigures() }, { status: 503, headers });
+    return Response.json({ ready: false, error: `not ready: ${errorMessage(error)}`, ...loadFigures() }, { status: 503, headers });
   }
 }

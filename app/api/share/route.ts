@@ -1,7 +1,7 @@
-import { contentType, errorResponse, HttpError, jsonError, readJsonBody, validationError } from "@/lib/inference/http";
-import { SERVER_MAX_BODY_BYTES } from "@/lib/inference/limits";
-import { createShare, SHARE_IMAGES, shareImageUrl, shareRequestSchema } from "@/lib/share";
-import { StorageError } from "@/lib/storage";
+import { contentType, errorResponse, HttpError, jsonError, readJsonBody, validationError } from "@/lib/server/http";
+import { SERVER_MAX_BODY_BYTES } from "@/lib/limits";
+import { createShare, SHARE_IMAGES, shareImageUrl, shareRequestSchema } from "@/lib/server/share";
+import { StorageError } from "@/lib/server/storage";
 
 /**
  * POST /api/share: stores a result the visitor chose to share and answers 201 with its link.

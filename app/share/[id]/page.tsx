@@ -2,7 +2,7 @@ import type { Metadata } from "next";
 import Link from "next/link";
 import { SiteBreadcrumb } from "@/app/_components/SiteBreadcrumb";
 import { notFound } from "next/navigation";
-import { readShare, SHARE_IMAGES, shareImageUrl } from "@/lib/share";
+import { readShare, SHARE_IMAGES, shareImageUrl } from "@/lib/server/share";
 
 /** A shared result: the noisy and the denoised face someone chose to share from the denoising page. */
 

@@ -1,5 +1,7 @@
-import { readManifestFile, MANIFEST_KEY } from "@/lib/inference/server-model";
-import { getModelStorage, StorageError, StorageKeyError, validateKey } from "@/lib/storage";
+import { errorMessage } from "@/lib/errors";
+import { jsonError } from "@/lib/server/http";
+import { MANIFEST_KEY, readManifestFile } from "@/lib/server/models";
+import { getModelStorage, StorageError, StorageKeyError, validateKey } from "@/lib/server/storage";
 
 /**
  * GET /api/models/<path>: the model files the manifest lists, and the manifest itself, from the model storage
@@ -13,10 +15,6 @@ import { getModelStorage, StorageError, StorageKeyError, validateKey } from "@/l
 
 export const runtime = "nodejs";
 export const dynamic = "force-dynamic";
-
-function error(status: number, message: string): Response {
-  return Response.json({ error: message }, { status, headers: { "Cache-Control": "no-store" } });
-}
 
 /** The storage key for the path segments, or null for anything that could leave the models. */
 function safeKey(segments: string[]): string | null {
@@ -41,15 +39,15 @@ function safeKey(segments: string[]): string | null {
 
 export async function GET(request: Request, context: { params: Promise<{ path: string[] }> }): Promise<Response> {
   const key = safeKey((await context.params).path);
-  if (!key) return error(400, "invalid path");
+  if (!key) return jsonError(400, "invalid path");
   try {
     if (key !== MANIFEST_KEY) {
       const manifest = await readManifestFile();
       const listed = Object.values(manifest.models).some((m) => [...m.files, ...Object.values(m.artifacts ?? {})].some((f) => f.path === key));
-      if (!listed) return error(404, `${key} is not a model file`);
+      if (!listed) return jsonError(404, `${key} is not a model file`);
     }
     const object = await getModelStorage().get(key);
-    if (!object) return error(404, `${key} was not found`);
+    if (!object) return jsonError(404, `${key} was not found`);
     const version = new URL(request.url).searchParams.get("v");
     const etag = `"${object.sha256}"`;
     const headers: Record<string, string> = {
@@ -59,7 +57,7 @@ export async function GET(request: Request, context: { params: Promise<{ path: s
       "X-Content-Type-Options": "nosniff",
     };
     if (version !== null) {
-      if (version !== object.sha256) return error(404, `${key} has changed: fetch the manifest again`);
+      if (version !== object.sha256) return jsonError(404, `${key} has changed: fetch the manifest again`);
       headers["Cache-Control"] = "public, max-age=31536000, immutable";
     } else {
       headers["Cache-Control"] = "no-cache";
@@ -67,7 +65,7 @@ export async function GET(request: Request, context: { params: Promise<{ path: s
     if (request.headers.get("if-none-match") === etag) return new Response(null, { status: 304, headers });
     return new Response(new Uint8Array(object.bytes), { headers });
   } catch (e) {
-    if (e instanceof StorageError) return error(503, `the model storage is unavailable: ${e.message}`);
-    return error(503, `the model manifest is missing or invalid: ${e instanceof Error ? e.message : String(e)}`);
+    if (e instanceof StorageError) return jsonError(503, `the model storage is unavailable: ${e.message}`);
+    return jsonError(503, `the model manifest is missing or invalid: ${errorMessage(e)}`);
   }
 }

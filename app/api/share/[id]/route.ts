@@ -1,5 +1,5 @@
-import { jsonError } from "@/lib/inference/http";
-import { readShare, SHARE_IMAGES, shareImageUrl } from "@/lib/share";
+import { jsonError } from "@/lib/server/http";
+import { readShare, SHARE_IMAGES, shareImageUrl } from "@/lib/server/share";
 
 /** GET /api/share/<id>: the share's record (noise, scores, size, date) and its image URLs; 404 if there is none. */
 

@@ -1,7 +1,7 @@
 import { z } from "zod";
-import { DIGIT_PIXELS } from "@/lib/latent";
-import { contentType, errorResponse, HttpError, readBody, readJsonBody, validationError } from "@/lib/inference/http";
-import { digitFromImage, encodeDigit } from "@/lib/inference/server-vae";
+import { DIGIT_PIXELS } from "@/lib/catalogue";
+import { contentType, errorResponse, HttpError, readBody, readJsonBody, validationError } from "@/lib/server/http";
+import { digitFromImage, encodeDigit } from "@/lib/server/vae";
 
 /**
  * POST /api/vae/encode: one digit -> `{ mean: [x, y], logVar: [a, b] }` from the VAE encoder. The digit is either

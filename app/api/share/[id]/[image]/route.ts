@@ -1,5 +1,5 @@
-import { jsonError } from "@/lib/inference/http";
-import { readShareImage, SHARE_IMAGES, type ShareImage } from "@/lib/share";
+import { jsonError } from "@/lib/server/http";
+import { readShareImage, SHARE_IMAGES, type ShareImage } from "@/lib/server/share";
 
 /** GET /api/share/<id>/<noisy|denoised>.png: one of the share's images; 404 if there is none. */
 

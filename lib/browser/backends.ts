@@ -1,0 +1,105 @@
+import type * as tfc from "@tensorflow/tfjs-core";
+import { errorMessage } from "../errors";
+
+/**
+ * The inference backends, best first, and how to start each one. Backend packages are imported only when their
+ * turn comes, so a browser without WebGPU never loads (or trips over) the WebGPU backend, and a page that gets
+ * WebGL never downloads the WASM one. Generic: nothing here knows about a particular model.
+ */
+
+export const CLIENT_BACKENDS = ["webgpu", "webgl", "wasm", "cpu"] as const;
+export type ClientBackend = (typeof CLIENT_BACKENDS)[number];
+/** Everything a page can end up on: the client backends, then the server route. */
+export const ALL_BACKENDS = [...CLIENT_BACKENDS, "server"] as const;
+export type BackendName = (typeof ALL_BACKENDS)[number];
+
+export const BACKEND_LABELS: Record<BackendName, string> = {
+  webgpu: "WebGPU (GPU)",
+  webgl: "WebGL (GPU)",
+  wasm: "WebAssembly (CPU)",
+  cpu: "JavaScript (CPU)",
+  server: "Server",
+};
+
+export function isClientBackend(name: string): name is ClientBackend {
+  return (CLIENT_BACKENDS as readonly string[]).includes(name);
+}
+
+export function isBackendName(name: string): name is BackendName {
+  return (ALL_BACKENDS as readonly string[]).includes(name);
+}
+
+/**
+ * Parses a backend list such as `webgl,wasm,server` (the `?backends=` URL parameter): known names in the order
+ * given, duplicates dropped. Returns null when nothing usable is given, meaning "the default chain".
+ */
+export function parseBackendList(text: string | null | undefined): BackendName[] | null {
+  if (!text) return null;
+  const names = text
+    .split(/[\s,]+/)
+    .map((s) => s.trim().toLowerCase())
+    .filter(isBackendName);
+  const unique = [...new Set(names)];
+  return unique.length > 0 ? unique : null;
+}
+
+/** One backend the chain tried, and why it was passed over. */
+export interface BackendAttempt {
+  backend: BackendName;
+  ok: boolean;
+  error?: string;
+}
+
+export interface BackendInitOptions {
+  /** Absolute URL of the folder holding tfjs' .wasm binaries (served by the app, never a CDN). */
+  wasmPrefix: string;
+}
+
+interface GpuLike {
+  requestAdapter(): Promise<unknown>;
+}
+
+/**
+ * Makes `name` the active tfjs backend, or throws with a readable reason. `tf` must be the same tfjs-core module
+ * the backend packages register themselves with (one bundle, one module instance).
+ */
+export async function initBackend(tf: typeof tfc, name: ClientBackend, options: BackendInitOptions): Promise<void> {
+  switch (name) {
+    case "webgpu": {
+      const gpu = (globalThis.navigator as unknown as { gpu?: GpuLike } | undefined)?.gpu;
+      if (!gpu) throw new Error("WebGPU is not available in this browser");
+      const adapter = await gpu.requestAdapter().catch(() => null);
+      if (!adapter) throw new Error("WebGPU found no GPU adapter");
+      await import("@tensorflow/tfjs-backend-webgpu");
+      break;
+    }
+    case "webgl": {
+      await import("@tensorflow/tfjs-backend-webgl");
+      break;
+    }
+    case "wasm": {
+      if (typeof WebAssembly !== "object") throw new Error("WebAssembly is not available in this browser");
+      const wasm = await import("@tensorflow/tfjs-backend-wasm");
+      try {
+        wasm.setWasmPaths(options.wasmPrefix);
+      } catch {
+        // Already initialised (or failed) once in this worker; the paths were set then.
+      }
+      // tfjs' multithreaded WASM hangs inside a Next bundle (its pthread workers cannot find their script): one thread.
+      tf.env().set("WASM_HAS_MULTITHREAD_SUPPORT", false);
+      break;
+    }
+    case "cpu": {
+      await import("@tensorflow/tfjs-backend-cpu");
+      break;
+    }
+  }
+  let ok: boolean;
+  try {
+    ok = await tf.setBackend(name);
+  } catch (error) {
+    throw new Error(`${name} failed to start: ${errorMessage(error)}`);
+  }
+  if (!ok) throw new Error(`${name} is not available here`);
+  await tf.ready();
+}

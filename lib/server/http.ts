@@ -1,0 +1,95 @@
+import "server-only";
+import type { z } from "zod";
+import { errorMessage } from "../errors";
+
+/**
+ * What every API route answers when something goes wrong: JSON `{ "error": message }` a person can read, with the
+ * status that says whose problem it is, and never a stack trace.
+ */
+
+/** An error with the HTTP status the route answers with. */
+export class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** The server is saturated (503): the request waited too long for its turn, or too many are waiting already. */
+export class OverloadedError extends HttpError {
+  constructor(
+    message: string,
+    /** When to try again: about how long the requests ahead of it will take. */
+    readonly retryAfterSeconds: number,
+  ) {
+    super(503, message);
+  }
+}
+
+export function jsonError(status: number, message: string, headers: Record<string, string> = {}): Response {
+  return Response.json({ error: message }, { status, headers: { "Cache-Control": "no-store", ...headers } });
+}
+
+/** 400 naming each distinct problem zod found (at most five), e.g. "level: must be at most 1". */
+export function validationError(error: z.ZodError, subject: string): Response {
+  const problems = [...new Set(error.issues.map((i) => `${i.path.join(".") || subject}: ${i.message}`))];
+  return jsonError(400, problems.slice(0, 5).join("; "));
+}
+
+/** The answer for an error a route caught: its own status for an HttpError, 500 (logged) for anything else. */
+export function errorResponse(error: unknown, route: string, failure: string): Response {
+  if (error instanceof OverloadedError) return jsonError(503, error.message, { "Retry-After": String(error.retryAfterSeconds) });
+  if (error instanceof HttpError) return jsonError(error.status, error.message);
+  console.error(`${route}:`, error);
+  return jsonError(500, `${failure}: ${errorMessage(error)}`);
+}
+
+/** The media type of the request body, lower-cased and without parameters ("multipart/form-data"). */
+export function contentType(request: Request): string {
+  return (request.headers.get("content-type") ?? "").split(";")[0].trim().toLowerCase();
+}
+
+const tooLarge = (subject: string, size: string, maxBytes: number) =>
+  new HttpError(413, `${subject} is ${size} bytes; the limit is ${maxBytes} (${(maxBytes / 1024 / 1024).toFixed(1)} MB).`);
+
+/**
+ * The whole body, refused with 413 as soon as it passes `maxBytes`: from the declared length before reading
+ * anything, and while streaming for a body that declares none (chunked), so a huge upload never sits in memory.
+ */
+export async function readBody(request: Request, maxBytes: number, subject = "The body"): Promise<Uint8Array<ArrayBuffer>> {
+  const declared = Number(request.headers.get("content-length") ?? "0");
+  if (declared > maxBytes) throw tooLarge(subject, String(declared), maxBytes);
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  const reader = request.body?.getReader();
+  for (;;) {
+    const chunk = reader ? await reader.read() : { done: true as const, value: undefined };
+    if (chunk.done) break;
+    total += chunk.value.length;
+    if (total > maxBytes) {
+      await reader?.cancel();
+      throw tooLarge(subject, `over ${maxBytes}`, maxBytes);
+    }
+    chunks.push(chunk.value);
+  }
+  const bytes = new Uint8Array(total);
+  let offset = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, offset);
+    offset += chunk.length;
+  }
+  return bytes;
+}
+
+/** The request's JSON body, bounded in size, or the HTTP error to answer with. */
+export async function readJsonBody(request: Request, maxBytes: number): Promise<unknown> {
+  const bytes = await readBody(request, maxBytes);
+  if (bytes.length === 0) throw new HttpError(400, "The body is empty.");
+  try {
+    return JSON.parse(new TextDecoder().decode(bytes));
+  } catch {
+    throw new HttpError(400, "The body is not valid JSON.");
+  }
+}

@@ -1,0 +1,130 @@
+import * as tf from "@tensorflow/tfjs-core";
+import * as tfl from "@tensorflow/tfjs-layers";
+import { type DaeArchitecture, DEFAULT_DAE_ARCHITECTURE, MODELS, type ModelSpec, type TensorSpec } from "../lib/catalogue";
+
+/**
+ * Model factories. Every model is a stock tfjs LayersModel (no custom layers), so that the browser, the server and
+ * the evaluation load the exported files with plain `tf.loadLayersModel`. Inputs and outputs take their names and
+ * shapes from the catalogue, the contract every runtime reads.
+ */
+
+/** A model input as the catalogue describes it (the batch dimension is tfjs' own). */
+const input = ({ name, shape }: TensorSpec) => tfl.input({ shape: shape.slice(1), name });
+
+/**
+ * Denoising autoencoder: fully convolutional (any input whose sides are multiples of `downsampling`), overcomplete
+ * (no bottleneck: more channels than the input has values per patch) and residual: the network predicts the
+ * correction to the noisy input, and a ReLU capped at 1 clips the sum to [0, 1].
+ */
+export function buildDae(config: DaeArchitecture = DEFAULT_DAE_ARCHITECTURE): tfl.LayersModel {
+  const spec = MODELS.dae;
+  const { filters, depth, downsampling: r } = config;
+  const noisy = input(spec.inputs[0]);
+  // Patches overlap (kernel 2r, stride r) so that neighbouring cells see each other's borders.
+  const patchKernel = r === 1 ? 3 : 2 * r;
+  let x = tfl.layers
+    .conv2d({ filters, kernelSize: patchKernel, strides: r, padding: "same", activation: "relu" })
+    .apply(noisy) as tfl.SymbolicTensor;
+  for (let d = 0; d < depth; d++) {
+    x = tfl.layers.conv2d({ filters, kernelSize: 3, padding: "same", activation: "relu" }).apply(x) as tfl.SymbolicTensor;
+  }
+  const correction = (
+    r === 1
+      ? tfl.layers.conv2d({ filters: 3, kernelSize: 3, padding: "same" })
+      : tfl.layers.conv2dTranspose({ filters: 3, kernelSize: patchKernel, strides: r, padding: "same" })
+  ).apply(x) as tfl.SymbolicTensor;
+  const sum = tfl.layers.add().apply([noisy, correction]) as tfl.SymbolicTensor;
+  const output = tfl.layers.reLU({ maxValue: 1, name: spec.outputs[0].name }).apply(sum) as tfl.SymbolicTensor;
+  return tfl.model({ inputs: noisy, outputs: output, name: modelName(spec) });
+}
+
+/** The seed's plain undercomplete convolutional autoencoder: 3 stride-2 convolutions, mirrored back up. */
+export function buildPlainFaceAutoencoder(): tfl.LayersModel {
+  const spec = MODELS.faceAutoencoder;
+  const image = input(spec.inputs[0]);
+  let x: tfl.SymbolicTensor = image;
+  for (const filters of [32, 64, 128]) {
+    x = tfl.layers.conv2d({ filters, kernelSize: 3, strides: 2, padding: "same", activation: "relu" }).apply(x) as tfl.SymbolicTensor;
+  }
+  for (const filters of [64, 32]) {
+    x = tfl.layers
+      .conv2dTranspose({ filters, kernelSize: 3, strides: 2, padding: "same", activation: "relu" })
+      .apply(x) as tfl.SymbolicTensor;
+  }
+  const output = tfl.layers
+    .conv2dTranspose({ filters: 3, kernelSize: 3, strides: 2, padding: "same", activation: "sigmoid", name: spec.outputs[0].name })
+    .apply(x) as tfl.SymbolicTensor;
+  return tfl.model({ inputs: image, outputs: output, name: modelName(spec) });
+}
+
+function denseStack(input: tfl.SymbolicTensor, units: number[]): tfl.SymbolicTensor {
+  return units.reduce(
+    (x, u) => tfl.layers.dense({ units: u, activation: "relu" }).apply(x) as tfl.SymbolicTensor,
+    input,
+  );
+}
+
+/** A dense output layer for each of the spec's outputs (a linear code, or the sigmoid of Bernoulli means). */
+function denseOutputs(h: tfl.SymbolicTensor, outputs: readonly TensorSpec[], activation?: "sigmoid"): tfl.SymbolicTensor[] {
+  return outputs.map(({ name, shape }) => tfl.layers.dense({ units: shape[1]!, activation, name }).apply(h) as tfl.SymbolicTensor);
+}
+
+export interface MlpConfig {
+  hidden: number[];
+}
+
+export const DEFAULT_VAE_CONFIG: MlpConfig = { hidden: [512, 256] };
+/** Hinton & Salakhutdinov (2006), Fig. 3: 784-1000-500-250-2. */
+export const AE2D_CONFIG: MlpConfig = { hidden: [1000, 500, 250] };
+
+/** VAE encoder: [N, 784] in [0, 1] -> [z_mean [N, 2], z_log_var [N, 2]]. */
+export function buildVaeEncoder(config: MlpConfig = DEFAULT_VAE_CONFIG): tfl.LayersModel {
+  return mlp(MODELS.vaeEncoder, config.hidden);
+}
+
+/** Decoder (the VAE's, or the deterministic AE's with `spec` MODELS.ae2dDecoder): [N, 2] -> [N, 784] Bernoulli means in [0, 1]. */
+export function buildDigitDecoder(config: MlpConfig = DEFAULT_VAE_CONFIG, spec: ModelSpec = MODELS.vaeDecoder): tfl.LayersModel {
+  return mlp(spec, [...config.hidden].reverse(), "sigmoid");
+}
+
+/** Deterministic encoder: [N, 784] -> [N, 2], a linear code layer as in the 2006 paper. */
+export function buildDigitEncoder(config: MlpConfig = AE2D_CONFIG): tfl.LayersModel {
+  return mlp(MODELS.ae2dEncoder, config.hidden);
+}
+
+/** A multilayer perceptron from the spec's one input through `hidden` ReLU layers to its outputs. */
+function mlp(spec: ModelSpec, hidden: number[], activation?: "sigmoid"): tfl.LayersModel {
+  const x = input(spec.inputs[0]);
+  const outputs = denseOutputs(denseStack(x, hidden), spec.outputs, activation);
+  return tfl.model({ inputs: x, outputs: outputs.length === 1 ? outputs[0] : outputs, name: modelName(spec) });
+}
+
+/** The tfjs model's own name: the catalogue key with underscores ("vae_encoder"), as tfjs layer names go. */
+const modelName = (spec: ModelSpec) => spec.key.replaceAll("-", "_");
+
+/** The reparameterisation trick: z = mean + exp(log_var / 2) * eps, eps ~ N(0, I). */
+export function sampleLatent(zMean: tf.Tensor2D, zLogVar: tf.Tensor2D, seed?: number): tf.Tensor2D {
+  return tf.tidy(() => {
+    const epsilon = tf.randomNormal(zMean.shape, 0, 1, "float32", seed);
+    return tf.add(zMean, tf.mul(tf.exp(tf.mul(zLogVar, 0.5)), epsilon)) as tf.Tensor2D;
+  });
+}
+
+/**
+ * Per-example negative ELBO terms in nats: Bernoulli reconstruction (binary cross-entropy summed over pixels) and
+ * the closed-form KL divergence of N(mean, exp(log_var)) from N(0, I). Returned apart so they can be logged apart.
+ */
+export function vaeLossTerms(
+  x: tf.Tensor2D,
+  reconstruction: tf.Tensor2D,
+  zMean: tf.Tensor2D,
+  zLogVar: tf.Tensor2D,
+): { reconstruction: tf.Scalar; kl: tf.Scalar } {
+  return tf.tidy(() => {
+    const eps = 1e-7;
+    const p = tf.clipByValue(reconstruction, eps, 1 - eps);
+    const bce = tf.neg(tf.add(tf.mul(x, tf.log(p)), tf.mul(tf.sub(1, x), tf.log(tf.sub(1, p)))));
+    const kl = tf.mul(-0.5, tf.sum(tf.sub(tf.sub(tf.add(1, zLogVar), tf.square(zMean)), tf.exp(zLogVar)), 1));
+    return { reconstruction: tf.mean(tf.sum(bce, 1)) as tf.Scalar, kl: tf.mean(kl) as tf.Scalar };
+  });
+}
