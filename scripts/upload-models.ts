@@ -7,6 +7,7 @@ import { type FileEntry, parseManifest } from "../lib/manifest";
 import { BlobStorage } from "../lib/server/storage/blob";
 import { BLOB_MODELS_PREFIX, parseBlobAccess, type Storage, StorageError } from "../lib/server/storage";
 import { contentTypeFromName, LocalStorage } from "../lib/server/storage/local";
+import { errorMessage } from "../lib/errors";
 
 /** Uploads of 4 MiB shards from a slow connection need more than a route's deadline. */
 const UPLOAD_TIMEOUT_MS = 120_000;
@@ -60,7 +61,7 @@ async function main(): Promise<void> {
 const invokedDirectly = process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href;
 if (invokedDirectly) {
   main().catch((error: unknown) => {
-    console.error(`upload-models: ${error instanceof Error ? error.message : String(error)}`);
+    console.error(`upload-models: ${errorMessage(error)}`);
     process.exitCode = 1;
   });
 }

@@ -11,6 +11,7 @@ import { pathToFileURL } from "node:url";
 import * as tf from "@tensorflow/tfjs";
 import { registerWasmTrainingKernels } from "./kernels/wasm-overrides";
 import { registerWebGpuTrainingKernels } from "./kernels/webgpu-overrides";
+import { errorMessage } from "../lib/errors";
 
 export type BackendName = "tensorflow" | "webgpu" | "wasm" | "cpu";
 
@@ -69,7 +70,7 @@ async function activate(name: BackendName, requested: boolean): Promise<void> {
 }
 
 function firstLine(error: unknown): string {
-  const message = error instanceof Error ? error.message : String(error);
+  const message = errorMessage(error);
   return message.split("\n")[0];
 }
 

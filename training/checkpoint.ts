@@ -3,6 +3,7 @@ import path from "node:path";
 import { io, type Optimizer } from "@tensorflow/tfjs-core";
 import type { LayersModel } from "@tensorflow/tfjs-layers";
 import { loadModelFromFile, saveModelToDir } from "./model-files";
+import { errorMessage } from "../lib/errors";
 
 /**
  * A checkpoint is a folder holding everything needed to go on: the models, the optimizer's moments, and the
@@ -70,6 +71,6 @@ export async function restoreCheckpoint(dir: string, models: Record<string, Laye
     await optimizer.setWeights(weights);
   } catch (error) {
     // A missing or truncated file, or weights of another architecture (e.g. --filters changed on resume).
-    throw new Error(`cannot resume from ${dir}: ${error instanceof Error ? error.message : String(error)}`);
+    throw new Error(`cannot resume from ${dir}: ${errorMessage(error)}`);
   }
 }

@@ -4,6 +4,7 @@ import { FACE_SIDE } from "../catalogue";
 import { centredCrop, type Crop, type PixelImage } from "../image";
 import { MAX_PIXELS, MAX_UPLOAD_BYTES, tooManyBytesMessage, tooManyPixelsMessage } from "../limits";
 import { HttpError } from "./http";
+import { errorMessage } from "../errors";
 
 type ByteImage = PixelImage<Uint8ClampedArray>;
 
@@ -55,7 +56,7 @@ async function toRgb(image: Sharp): Promise<ByteImage> {
   try {
     result = await image.removeAlpha().raw().toBuffer({ resolveWithObject: true });
   } catch (error) {
-    throw new HttpError(422, `The image could not be decoded: ${error instanceof Error ? error.message : String(error)}`);
+    throw new HttpError(422, `The image could not be decoded: ${errorMessage(error)}`);
   }
   const { data, info } = result;
   if (info.channels !== 3) throw new HttpError(422, `Unexpected ${info.channels}-channel image after decoding.`);

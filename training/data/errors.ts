@@ -6,6 +6,7 @@
  */
 
 import { readFileSync } from "node:fs";
+import { errorMessage } from "../../lib/errors";
 
 export interface DataErrorDetails {
   /** The file or folder at fault, as the user named it. */
@@ -89,11 +90,6 @@ export function describeFsError(error: unknown): string {
     default:
       return errorMessage(error);
   }
-}
-
-/** The message of anything thrown, for code that wraps a library's error in a DataError. */
-export function errorMessage(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }
 
 /** Collapses line breaks so that a message from a library (zlib, sharp) stays on one line. */

@@ -9,7 +9,8 @@ import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
 import { gunzipSync } from "node:zlib";
-import { DataError, errorMessage, readDataFile } from "./errors";
+import { DataError, readDataFile } from "./errors";
+import { errorMessage } from "../../lib/errors";
 
 export interface IdxArray {
   dims: number[];

@@ -7,7 +7,8 @@ import { readdirSync, type Dirent } from "node:fs";
 import { availableParallelism } from "node:os";
 import path from "node:path";
 import sharp from "sharp";
-import { DataError, describeFsError, errorMessage } from "./errors";
+import { DataError, describeFsError } from "./errors";
+import { errorMessage } from "../../lib/errors";
 
 export interface ImageFolderOptions {
   /** Output side in pixels: every photo is centre-cropped to a square and resized to size x size. */

@@ -9,7 +9,8 @@
  */
 
 import { unzipSync } from "fflate";
-import { DataError, errorMessage, readDataFile } from "./errors";
+import { DataError, readDataFile } from "./errors";
+import { errorMessage } from "../../lib/errors";
 
 export interface NpyArray {
   dtype: "uint8";

@@ -5,7 +5,8 @@
 
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import { DataError, describeFsError, errorMessage, readDataFile } from "./errors";
+import { DataError, describeFsError, readDataFile } from "./errors";
+import { errorMessage } from "../../lib/errors";
 
 /** The header fields this reader relies on; the shared headers also carry provenance fields, kept as-is. */
 export interface U8Header {

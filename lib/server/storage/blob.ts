@@ -27,6 +27,7 @@ import {
   validatePrefix,
 } from "./types";
 import { sha256Hex } from "../../sha256";
+import { errorMessage } from "../../errors";
 
 /**
  * Objects in a Vercel Blob store, through `@vercel/blob`. Key `k` is the blob pathname `<prefix>k`.
@@ -177,7 +178,7 @@ export class BlobStorage implements Storage {
   private failure(action: string, error: unknown): StorageError {
     if (error instanceof StorageError) return error;
     const where = this.describe();
-    const reason = error instanceof Error ? error.message : String(error);
+    const reason = errorMessage(error);
     const options = { cause: error };
     if (error instanceof BlobServiceRateLimited) {
       return new StorageRateLimitedError(`${where} is rate-limiting us (${action}): ${reason}`, error.retryAfter || null, options);
