@@ -7,7 +7,7 @@ import { fileURLToPath } from "node:url";
 import { expect } from "vitest";
 import { DataError } from "@/training/data/errors";
 
-export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
 export const fixture = (...parts: string[]) => path.join(repoRoot, "tests", "fixtures", ...parts);
 
 /** The shared CelebA files live beside the repository, not in it; tests that need them skip when absent. */

@@ -6,9 +6,9 @@ import "@tensorflow/tfjs-backend-cpu";
 import * as tf from "@tensorflow/tfjs-core";
 import { parseManifest } from "@/lib/manifest";
 import { loadModelFromFile } from "@/training/model-files";
-import { nodeSha256 } from "../helpers/sha256";
+import { nodeSha256 } from "../../helpers/sha256";
 import { learningRateAt } from "@/training/schedule";
-import { runCommand } from "../helpers/run-command";
+import { runCommand } from "../../helpers/run-command";
 import { MODELS, RUNS } from "@/lib/catalogue";
 
 /** Smoke runs of the real training command on the CPU: a few hundred examples, one epoch, exported and reloaded. */

@@ -18,8 +18,8 @@ import {
 } from "@/lib/server/storage";
 import { LocalStorage } from "@/lib/server/storage/local";
 import { uploadModels } from "@/scripts/upload-models";
-import { nodeSha256 } from "../helpers/sha256";
-import { type FakeBlobServer, startFakeBlobServer } from "../helpers/fake-blob-server";
+import { nodeSha256 } from "../../helpers/sha256";
+import { type FakeBlobServer, startFakeBlobServer } from "../../helpers/fake-blob-server";
 
 // Small pages, so that every listing against the fake goes through the cursor.
 const LIST_PAGE_SIZE = 2;

@@ -8,7 +8,7 @@ import "@tensorflow/tfjs-backend-cpu";
 import * as tf from "@tensorflow/tfjs-core";
 import { loadLayersModel, type LayersModel } from "@tensorflow/tfjs-layers";
 import { loadModelFromFile, saveModelToDir } from "@/training/model-files";
-import { nodeSha256 } from "../helpers/sha256";
+import { nodeSha256 } from "../../helpers/sha256";
 import { buildDae, buildDigitEncoder } from "@/training/models";
 
 let dir: string;

@@ -1,6 +1,6 @@
 import { existsSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { finishedDespiteDawnTeardown, runCommand } from "../helpers/run-command";
+import { finishedDespiteDawnTeardown, runCommand } from "../../helpers/run-command";
 
 /**
  * The webgpu Conv2DBackpropFilter override against the cpu backend, on SwiftShader (Chromium's CPU Vulkan driver):

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { parseBackendList } from "@/lib/browser/backends";
 import { classifyDevice, DEFAULT_CHAINS } from "@/lib/browser/device-class";
 
 describe("classifyDevice", () => {
@@ -25,5 +26,14 @@ describe("classifyDevice", () => {
     }
     expect(DEFAULT_CHAINS["cpu-only"][0]).toBe("wasm");
     expect(DEFAULT_CHAINS.gpu.slice(0, 2)).toEqual(["webgpu", "webgl"]);
+  });
+});
+
+describe("parseBackendList", () => {
+  it("keeps known names in order, once", () => {
+    expect(parseBackendList("webgl,WASM,server,webgl,bogus")).toEqual(["webgl", "wasm", "server"]);
+    expect(parseBackendList("")).toBeNull();
+    expect(parseBackendList("bogus")).toBeNull();
+    expect(parseBackendList(null)).toBeNull();
   });
 });

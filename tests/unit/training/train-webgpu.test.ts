@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { parseManifest } from "@/lib/manifest";
-import { finishedDespiteDawnTeardown, runCommand } from "../helpers/run-command";
+import { finishedDespiteDawnTeardown, runCommand } from "../../helpers/run-command";
 import { MODELS, RUNS } from "@/lib/catalogue";
 
 /**

@@ -1,7 +1,6 @@
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { parseBackendList } from "@/lib/browser/backends";
 import { pixelImage, toFloats } from "@/lib/image";
 import { sniffImage } from "@/lib/image-sniff";
 import { tooManyPixelsMessage } from "@/lib/limits";
@@ -52,15 +51,6 @@ describe("sniffImage", () => {
   it("says how big a too-big image is", () => {
     expect(tooManyPixelsMessage(6000, 5000)).toContain("30.0 megapixels");
     expect(tooManyPixelsMessage(6000, 5000)).toContain("limit is 25 megapixels");
-  });
-});
-
-describe("parseBackendList", () => {
-  it("keeps known names in order, once", () => {
-    expect(parseBackendList("webgl,WASM,server,webgl,bogus")).toEqual(["webgl", "wasm", "server"]);
-    expect(parseBackendList("")).toBeNull();
-    expect(parseBackendList("bogus")).toBeNull();
-    expect(parseBackendList(null)).toBeNull();
   });
 });
 
