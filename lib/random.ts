@@ -8,12 +8,24 @@ export interface Random {
   uniform(): number;
   /** Standard normal. */
   normal(): number;
+  /** Where the sequence stands: `resumeRandom(saved)` goes on from exactly here (a training checkpoint keeps it). */
+  save(): RandomState;
+}
+
+/** The whole state of a Random, plain data for a checkpoint. */
+export interface RandomState {
+  state: number;
+  spareNormal: number | null;
 }
 
 /** mulberry32: 32-bit state, fast, and good enough for image noise (not for cryptography). */
 export function createRandom(seed: number): Random {
-  let state = seed >>> 0;
-  let spareNormal: number | null = null;
+  return resumeRandom({ state: seed >>> 0, spareNormal: null });
+}
+
+/** A Random that goes on from a saved state. */
+export function resumeRandom(saved: RandomState): Random {
+  let { state, spareNormal } = saved;
   const uniform = () => {
     state = (state + 0x6d2b79f5) >>> 0;
     let t = state;
@@ -34,5 +46,5 @@ export function createRandom(seed: number): Random {
     spareNormal = radius * Math.sin(2 * Math.PI * u2);
     return radius * Math.cos(2 * Math.PI * u2);
   };
-  return { uniform, normal };
+  return { uniform, normal, save: () => ({ state, spareNormal }) };
 }

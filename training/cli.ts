@@ -126,7 +126,7 @@ const log = (line: string) => console.log(line);
 type Options = ReturnType<typeof parseCommandLine>;
 
 async function trainGradientModel(model: string, task: AnyGradientTask, options: Options): Promise<void> {
-  const resumed = options.resume ? await readCheckpointState<CommonConfig>(options.checkpointDir) : undefined;
+  const resumed = options.resume ? await readCheckpointState<CommonConfig>(options.checkpointDir, log) : undefined;
   if (resumed && resumed.model !== model) {
     throw new Error(`cannot resume: ${options.checkpointDir} holds a '${resumed.model}' run, not '${model}'`);
   }
@@ -145,7 +145,8 @@ async function trainGradientModel(model: string, task: AnyGradientTask, options:
   const trainer = await task.prepare(config, data, { backend, log });
   if (resumed) {
     await restoreCheckpoint(options.checkpointDir, trainer.models, trainer.optimizer);
-    log(`resumed from ${options.checkpointDir} after epoch ${resumed.epoch} (${resumed.examplesSeen} examples seen)`);
+    const where = resumed.position ? `in epoch ${resumed.epoch + 1} after ${resumed.position.done} of its examples` : `after epoch ${resumed.epoch}`;
+    log(`resumed from ${options.checkpointDir} ${where} (${resumed.examplesSeen} examples seen)`);
   }
   log(`training ${model} on ${trainer.examplesPerEpoch} examples; checkpoints in ${options.checkpointDir}`);
   const stop = await trainLoop(trainer, state, options.checkpointDir, log);

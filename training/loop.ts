@@ -1,14 +1,16 @@
 import cliProgress from "cli-progress";
 import * as tf from "@tensorflow/tfjs";
 import type { LayersModel } from "@tensorflow/tfjs-layers";
-import { createRandom, type Random } from "../lib/random";
+import { createRandom, type Random, resumeRandom } from "../lib/random";
 import { type RunState, saveCheckpoint } from "./checkpoint";
 import { learningRateAt, type ScheduleConfig, setLearningRate } from "./schedule";
 
 /**
  * The training loop shared by every gradient-trained model: epochs over a shuffled order, a progress bar with the
- * loss terms, throughput and ETA, the learning rate of its schedule set before each step, a checkpoint at the end of each epoch, and clean stops on a NaN loss, on Ctrl-C
- * and on a time budget (the checkpoint is written first, so `--resume` goes on from there).
+ * loss terms, throughput and ETA, the learning rate of its schedule set before each step, a checkpoint at the end
+ * of each epoch, and clean stops on a NaN loss, on Ctrl-C and on a time budget. A stop inside an epoch writes a
+ * checkpoint with its position (examples done, the random source's state, the loss sums so far), so `--resume`
+ * goes on from the very next batch and ends where an uninterrupted run would have.
  */
 
 export interface Trainer {
@@ -16,7 +18,10 @@ export interface Trainer {
   models: Record<string, LayersModel>;
   optimizer: tf.Optimizer;
   examplesPerEpoch: number;
-  /** One optimisation step on the given examples; returns the loss terms (means over the batch), kept alive. */
+  /**
+   * One optimisation step on the given examples; returns the loss terms (means over the batch), kept alive. Every
+   * random choice it makes (augmentation, noise, sampling) comes from `random`, so that a resumed run repeats it.
+   */
   step(indices: Int32Array, random: Random): Record<string, tf.Scalar>;
   /** Held-out metrics, run after each epoch. */
   evaluate(): Promise<Record<string, number>>;
@@ -76,31 +81,36 @@ export async function trainLoop<Config extends LoopConfig>(
   try {
     while (state.epoch < epochs) {
       // A seed per epoch: a resumed run sees the same order and noise it would have seen without the break.
-      const random = createRandom(seed * 1_000_003 + state.epoch);
+      let random = createRandom(seed * 1_000_003 + state.epoch);
       const order = shuffled(trainer.examplesPerEpoch, random);
+      // Inside an epoch a stopped run left its position: its random source and sums go on from there.
+      const resumed = state.position;
+      state.position = undefined;
+      if (resumed) random = resumeRandom(resumed.random);
+      const sums: Record<string, number> = { ...resumed?.sums };
+      let done = resumed?.done ?? 0;
       const epochStarted = performance.now();
-      const sums: Record<string, number> = {};
-      let seen = 0;
-      bar.start(order.length, 0, { epoch: `${state.epoch + 1}/${epochs}`, terms: "", lr: "-", rate: "-" });
-      let learningRate = state.config.learningRate;
-      for (let start = 0; start < order.length; start += batchSize) {
-        const indices = order.subarray(start, Math.min(start + batchSize, order.length));
-        learningRate = learningRateAt(state.config, (state.epoch + start / order.length) / epochs);
+      const doneBefore = done;
+      bar.start(order.length, done, { epoch: `${state.epoch + 1}/${epochs}`, terms: "", lr: "-", rate: "-" });
+      const rateAt = (start: number) => learningRateAt(state.config, (state.epoch + start / order.length) / epochs);
+      while (done < order.length) {
+        const indices = order.subarray(done, Math.min(done + batchSize, order.length));
+        const learningRate = rateAt(done);
         setLearningRate(trainer.optimizer, learningRate);
         const terms = trainer.step(indices, random);
         for (const [name, scalar] of Object.entries(terms)) {
           const value = (await scalar.data())[0];
           scalar.dispose();
           if (!Number.isFinite(value)) {
-            throw new NanLossError(`loss term '${name}' became ${value} at epoch ${state.epoch + 1}, example ${start}`);
+            throw new NanLossError(`loss term '${name}' became ${value} at epoch ${state.epoch + 1}, example ${done}`);
           }
           sums[name] = (sums[name] ?? 0) + value * indices.length;
         }
-        seen += indices.length;
+        done += indices.length;
         state.examplesSeen += indices.length;
-        const means = Object.fromEntries(Object.entries(sums).map(([k, v]) => [k, v / seen]));
-        const rate = (seen / ((performance.now() - epochStarted) / 1000)).toFixed(1);
-        bar.update(seen, { terms: formatTerms(means), lr: learningRate.toPrecision(3), rate });
+        const means = Object.fromEntries(Object.entries(sums).map(([k, v]) => [k, v / done]));
+        const rate = ((done - doneBefore) / ((performance.now() - epochStarted) / 1000)).toFixed(1);
+        bar.update(done, { terms: formatTerms(means), lr: learningRate.toPrecision(3), rate });
         // Let timers and signals run: the bar's redraw timer and the Ctrl-C handler are macrotasks, which a loop
         // of resolved promises would starve.
         await new Promise<void>((resolve) => setImmediate(resolve));
@@ -108,22 +118,25 @@ export async function trainLoop<Config extends LoopConfig>(
         if (interrupted || outOfTime) {
           bar.stop();
           state.seconds += (performance.now() - epochStarted) / 1000;
+          state.position = { done, random: random.save(), sums };
           await saveCheckpoint(checkpointDir, state, trainer.models, trainer.optimizer);
-          log(`stopped (${interrupted ? "interrupted" : "time budget reached"}) in epoch ${state.epoch + 1}; checkpoint in ${checkpointDir}`);
+          log(`stopped (${interrupted ? "interrupted" : "time budget reached"}) in epoch ${state.epoch + 1} after ${done} of ${order.length} examples; checkpoint in ${checkpointDir}`);
           return interrupted ? "interrupted" : "time";
         }
       }
       bar.stop();
       const epochSeconds = (performance.now() - epochStarted) / 1000;
+      // The rate of the epoch's last step, for its record.
+      const learningRate = rateAt(order.length - (order.length % batchSize || batchSize));
       state.seconds += epochSeconds;
       state.epoch += 1;
       const metrics = await trainer.evaluate();
       for (const [name, value] of Object.entries(metrics)) {
         if (!Number.isFinite(value)) throw new NanLossError(`held-out metric '${name}' became ${value} after epoch ${state.epoch}`);
       }
-      const record = { epoch: state.epoch, ...Object.fromEntries(Object.entries(sums).map(([k, v]) => [k, v / seen])), lr: learningRate, ...metrics };
+      const record = { epoch: state.epoch, ...Object.fromEntries(Object.entries(sums).map(([k, v]) => [k, v / done])), lr: learningRate, ...metrics };
       state.history.push(record);
-      log(`epoch ${state.epoch}/${epochs}: ${formatTerms(record)} | ${(seen / epochSeconds).toFixed(1)} examples/s`);
+      log(`epoch ${state.epoch}/${epochs}: ${formatTerms(record)} | ${((done - doneBefore) / epochSeconds).toFixed(1)} examples/s`);
       await saveCheckpoint(checkpointDir, state, trainer.models, trainer.optimizer);
     }
     return "done";

@@ -11,27 +11,41 @@ import { type DaeArchitecture, DEFAULT_DAE_ARCHITECTURE, MODELS, type ModelSpec,
 /** A model input as the catalogue describes it (the batch dimension is tfjs' own). */
 const input = ({ name, shape }: TensorSpec) => tfl.input({ shape: shape.slice(1), name });
 
+/** Hands out one kernel initializer per layer; undefined leaves tfjs' default (Glorot uniform, unseeded). */
+export type Kernels = () => ReturnType<typeof tfl.initializers.glorotUniform> | undefined;
+
+/**
+ * Glorot-uniform kernels from one seed, a seed of their own per layer: a run's starting weights follow from its
+ * config, so two runs of the same config start alike (and an interrupted run can be checked against one that was not).
+ */
+export function seededKernels(seed: number): Kernels {
+  let layer = 0;
+  return () => tfl.initializers.glorotUniform({ seed: seed * 1009 + layer++ });
+}
+
+const unseeded: Kernels = () => undefined;
+
 /**
  * Denoising autoencoder: fully convolutional (any input whose sides are multiples of `downsampling`), overcomplete
  * (no bottleneck: more channels than the input has values per patch) and residual: the network predicts the
  * correction to the noisy input, and a ReLU capped at 1 clips the sum to [0, 1].
  */
-export function buildDae(config: DaeArchitecture = DEFAULT_DAE_ARCHITECTURE): tfl.LayersModel {
+export function buildDae(config: DaeArchitecture = DEFAULT_DAE_ARCHITECTURE, kernels = unseeded): tfl.LayersModel {
   const spec = MODELS.dae;
   const { filters, depth, downsampling: r } = config;
   const noisy = input(spec.inputs[0]);
   // Patches overlap (kernel 2r, stride r) so that neighbouring cells see each other's borders.
   const patchKernel = r === 1 ? 3 : 2 * r;
   let x = tfl.layers
-    .conv2d({ filters, kernelSize: patchKernel, strides: r, padding: "same", activation: "relu" })
+    .conv2d({ filters, kernelSize: patchKernel, strides: r, padding: "same", activation: "relu", kernelInitializer: kernels() })
     .apply(noisy) as tfl.SymbolicTensor;
   for (let d = 0; d < depth; d++) {
-    x = tfl.layers.conv2d({ filters, kernelSize: 3, padding: "same", activation: "relu" }).apply(x) as tfl.SymbolicTensor;
+    x = tfl.layers.conv2d({ filters, kernelSize: 3, padding: "same", activation: "relu", kernelInitializer: kernels() }).apply(x) as tfl.SymbolicTensor;
   }
   const correction = (
     r === 1
-      ? tfl.layers.conv2d({ filters: 3, kernelSize: 3, padding: "same" })
-      : tfl.layers.conv2dTranspose({ filters: 3, kernelSize: patchKernel, strides: r, padding: "same" })
+      ? tfl.layers.conv2d({ filters: 3, kernelSize: 3, padding: "same", kernelInitializer: kernels() })
+      : tfl.layers.conv2dTranspose({ filters: 3, kernelSize: patchKernel, strides: r, padding: "same", kernelInitializer: kernels() })
   ).apply(x) as tfl.SymbolicTensor;
   const sum = tfl.layers.add().apply([noisy, correction]) as tfl.SymbolicTensor;
   const output = tfl.layers.reLU({ maxValue: 1, name: spec.outputs[0].name }).apply(sum) as tfl.SymbolicTensor;
@@ -39,34 +53,34 @@ export function buildDae(config: DaeArchitecture = DEFAULT_DAE_ARCHITECTURE): tf
 }
 
 /** The seed's plain undercomplete convolutional autoencoder: 3 stride-2 convolutions, mirrored back up. */
-export function buildPlainFaceAutoencoder(): tfl.LayersModel {
+export function buildPlainFaceAutoencoder(kernels = unseeded): tfl.LayersModel {
   const spec = MODELS.faceAutoencoder;
   const image = input(spec.inputs[0]);
   let x: tfl.SymbolicTensor = image;
   for (const filters of [32, 64, 128]) {
-    x = tfl.layers.conv2d({ filters, kernelSize: 3, strides: 2, padding: "same", activation: "relu" }).apply(x) as tfl.SymbolicTensor;
+    x = tfl.layers.conv2d({ filters, kernelSize: 3, strides: 2, padding: "same", activation: "relu", kernelInitializer: kernels() }).apply(x) as tfl.SymbolicTensor;
   }
   for (const filters of [64, 32]) {
     x = tfl.layers
-      .conv2dTranspose({ filters, kernelSize: 3, strides: 2, padding: "same", activation: "relu" })
+      .conv2dTranspose({ filters, kernelSize: 3, strides: 2, padding: "same", activation: "relu", kernelInitializer: kernels() })
       .apply(x) as tfl.SymbolicTensor;
   }
   const output = tfl.layers
-    .conv2dTranspose({ filters: 3, kernelSize: 3, strides: 2, padding: "same", activation: "sigmoid", name: spec.outputs[0].name })
+    .conv2dTranspose({ filters: 3, kernelSize: 3, strides: 2, padding: "same", activation: "sigmoid", name: spec.outputs[0].name, kernelInitializer: kernels() })
     .apply(x) as tfl.SymbolicTensor;
   return tfl.model({ inputs: image, outputs: output, name: modelName(spec) });
 }
 
-function denseStack(input: tfl.SymbolicTensor, units: number[]): tfl.SymbolicTensor {
+function denseStack(input: tfl.SymbolicTensor, units: number[], kernels: Kernels): tfl.SymbolicTensor {
   return units.reduce(
-    (x, u) => tfl.layers.dense({ units: u, activation: "relu" }).apply(x) as tfl.SymbolicTensor,
+    (x, u) => tfl.layers.dense({ units: u, activation: "relu", kernelInitializer: kernels() }).apply(x) as tfl.SymbolicTensor,
     input,
   );
 }
 
 /** A dense output layer for each of the spec's outputs (a linear code, or the sigmoid of Bernoulli means). */
-function denseOutputs(h: tfl.SymbolicTensor, outputs: readonly TensorSpec[], activation?: "sigmoid"): tfl.SymbolicTensor[] {
-  return outputs.map(({ name, shape }) => tfl.layers.dense({ units: shape[1]!, activation, name }).apply(h) as tfl.SymbolicTensor);
+function denseOutputs(h: tfl.SymbolicTensor, outputs: readonly TensorSpec[], kernels: Kernels, activation?: "sigmoid"): tfl.SymbolicTensor[] {
+  return outputs.map(({ name, shape }) => tfl.layers.dense({ units: shape[1]!, activation, name, kernelInitializer: kernels() }).apply(h) as tfl.SymbolicTensor);
 }
 
 export interface MlpConfig {
@@ -78,24 +92,24 @@ export const DEFAULT_VAE_CONFIG: MlpConfig = { hidden: [512, 256] };
 export const AE2D_CONFIG: MlpConfig = { hidden: [1000, 500, 250] };
 
 /** VAE encoder: [N, 784] in [0, 1] -> [z_mean [N, 2], z_log_var [N, 2]]. */
-export function buildVaeEncoder(config: MlpConfig = DEFAULT_VAE_CONFIG): tfl.LayersModel {
-  return mlp(MODELS.vaeEncoder, config.hidden);
+export function buildVaeEncoder(config: MlpConfig = DEFAULT_VAE_CONFIG, kernels = unseeded): tfl.LayersModel {
+  return mlp(MODELS.vaeEncoder, config.hidden, kernels);
 }
 
 /** Decoder (the VAE's, or the deterministic AE's with `spec` MODELS.ae2dDecoder): [N, 2] -> [N, 784] Bernoulli means in [0, 1]. */
-export function buildDigitDecoder(config: MlpConfig = DEFAULT_VAE_CONFIG, spec: ModelSpec = MODELS.vaeDecoder): tfl.LayersModel {
-  return mlp(spec, [...config.hidden].reverse(), "sigmoid");
+export function buildDigitDecoder(config: MlpConfig = DEFAULT_VAE_CONFIG, spec: ModelSpec = MODELS.vaeDecoder, kernels = unseeded): tfl.LayersModel {
+  return mlp(spec, [...config.hidden].reverse(), kernels, "sigmoid");
 }
 
 /** Deterministic encoder: [N, 784] -> [N, 2], a linear code layer as in the 2006 paper. */
-export function buildDigitEncoder(config: MlpConfig = AE2D_CONFIG): tfl.LayersModel {
-  return mlp(MODELS.ae2dEncoder, config.hidden);
+export function buildDigitEncoder(config: MlpConfig = AE2D_CONFIG, kernels = unseeded): tfl.LayersModel {
+  return mlp(MODELS.ae2dEncoder, config.hidden, kernels);
 }
 
 /** A multilayer perceptron from the spec's one input through `hidden` ReLU layers to its outputs. */
-function mlp(spec: ModelSpec, hidden: number[], activation?: "sigmoid"): tfl.LayersModel {
+function mlp(spec: ModelSpec, hidden: number[], kernels: Kernels, activation?: "sigmoid"): tfl.LayersModel {
   const x = input(spec.inputs[0]);
-  const outputs = denseOutputs(denseStack(x, hidden), spec.outputs, activation);
+  const outputs = denseOutputs(denseStack(x, hidden, kernels), spec.outputs, kernels, activation);
   return tfl.model({ inputs: x, outputs: outputs.length === 1 ? outputs[0] : outputs, name: modelName(spec) });
 }
 

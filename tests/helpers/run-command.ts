@@ -1,4 +1,4 @@
-import { execFile } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
 
 export interface CommandResult {
   status: number | null;
@@ -17,6 +17,43 @@ export function runCommand(command: string, args: string[], options: { env?: Nod
       resolve({ status, stdout, stderr });
     });
   });
+}
+
+/**
+ * Starts a command and lets the test act while it runs: `waitForOutput` resolves once stdout or stderr has
+ * matched, `signal` sends it a signal, `done` resolves when it exits, as runCommand would.
+ */
+export function startCommand(command: string, args: string[], options: { env?: NodeJS.ProcessEnv } = {}) {
+  const child = spawn(command, args, { env: options.env });
+  let stdout = "";
+  let stderr = "";
+  let waiting: { pattern: RegExp; resolve: () => void }[] = [];
+  const check = () => {
+    const matched = waiting.filter((w) => w.pattern.test(stdout + stderr));
+    waiting = waiting.filter((w) => !matched.includes(w));
+    for (const w of matched) w.resolve();
+  };
+  child.stdout.on("data", (chunk) => {
+    stdout += chunk;
+    check();
+  });
+  child.stderr.on("data", (chunk) => {
+    stderr += chunk;
+    check();
+  });
+  const done = new Promise<CommandResult>((resolve) => child.on("close", (code) => resolve({ status: code, stdout, stderr })));
+  return {
+    waitForOutput: (pattern: RegExp) =>
+      Promise.race([
+        new Promise<void>((resolve) => {
+          waiting.push({ pattern, resolve });
+          check();
+        }),
+        done.then((result) => Promise.reject(new Error(`exited ${result.status} before printing ${pattern}:\n${result.stdout}${result.stderr}`))),
+      ]),
+    signal: (name: NodeJS.Signals) => child.kill(name),
+    done,
+  };
 }
 
 /**

@@ -9,7 +9,7 @@ import { corrupt } from "../corruption";
 import { type FaceSet, loadFaces } from "../data/faces";
 import { exportLayersModel } from "../export";
 import type { Trainer } from "../loop";
-import { buildDae, buildPlainFaceAutoencoder } from "../models";
+import { buildDae, buildPlainFaceAutoencoder, seededKernels } from "../models";
 import { readTensor } from "../read-tensor";
 import { DEFAULT_SCHEDULE } from "../schedule";
 import type { CommonConfig, GradientTask } from "./types";
@@ -119,7 +119,7 @@ export const daeTask: GradientTask<DaeTaskConfig, FaceData> = {
   defaults: { ...commonFaceDefaults, ...DEFAULT_DAE_ARCHITECTURE },
   loadData: loadFaceData,
   async prepare(config, data) {
-    const model = buildDae({ filters: config.filters, depth: config.depth, downsampling: config.downsampling });
+    const model = buildDae({ filters: config.filters, depth: config.depth, downsampling: config.downsampling }, seededKernels(config.seed));
     return faceTrainer(data, config, model, MODELS.dae.key, corruptBatch);
   },
   async export(trainer, _data, modelsDir, training) {
@@ -134,7 +134,7 @@ export const faceAutoencoderTask: GradientTask<CommonConfig, FaceData> = {
   defaults: commonFaceDefaults,
   loadData: loadFaceData,
   async prepare(config, data) {
-    return faceTrainer(data, config, buildPlainFaceAutoencoder(), MODELS.faceAutoencoder.key, (clean) => clean);
+    return faceTrainer(data, config, buildPlainFaceAutoencoder(seededKernels(config.seed)), MODELS.faceAutoencoder.key, (clean) => clean);
   },
   async export(trainer, _data, modelsDir, training) {
     const spec = MODELS.faceAutoencoder;

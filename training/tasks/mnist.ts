@@ -5,7 +5,7 @@ import { loadMnist, type MnistSplit } from "../data/idx";
 import { autoencode, squaredErrorPerDigit, vaeNegativeElbo } from "../evaluation/mnist-measures";
 import { digitsTensor, encodeAll } from "../data/mnist-tensors";
 import { exportDataFile, exportLayersModel } from "../export";
-import { AE2D_CONFIG, buildDigitDecoder, buildDigitEncoder, buildVaeEncoder, DEFAULT_VAE_CONFIG, sampleLatent, vaeLossTerms } from "../models";
+import { AE2D_CONFIG, buildDigitDecoder, buildDigitEncoder, buildVaeEncoder, DEFAULT_VAE_CONFIG, sampleLatent, seededKernels, vaeLossTerms } from "../models";
 import { DEFAULT_SCHEDULE } from "../schedule";
 import type { CommonConfig, GradientTask } from "./types";
 
@@ -54,23 +54,24 @@ export const vaeTask: GradientTask<CommonConfig, MnistSets> = {
   defaults: mnistDefaults,
   loadData: loadMnistSets,
   async prepare(config, { train, test }) {
-    const encoder = buildVaeEncoder(DEFAULT_VAE_CONFIG);
-    const decoder = buildDigitDecoder(DEFAULT_VAE_CONFIG);
+    const kernels = seededKernels(config.seed);
+    const encoder = buildVaeEncoder(DEFAULT_VAE_CONFIG, kernels);
+    const decoder = buildDigitDecoder(DEFAULT_VAE_CONFIG, MODELS.vaeDecoder, kernels);
     const optimizer = tf.train.adam(config.learningRate);
     const variables = [...encoder.trainableWeights, ...decoder.trainableWeights].map((w) => w.read() as tf.Variable);
-    let step = 0;
     return {
       models: { encoder, decoder },
       optimizer,
       examplesPerEpoch: train.count,
-      step(indices) {
-        step += 1;
+      step(indices, random) {
+        // The sampling noise's seed comes from the loop's random source, so a resumed run draws the same.
+        const samplingSeed = Math.floor(random.uniform() * 2 ** 31);
         return tf.tidy(() => {
           const x = digitsTensor(train, indices);
           let kept: { reconstruction: tf.Scalar; kl: tf.Scalar } | undefined;
           optimizer.minimize(() => {
             const [zMean, zLogVar] = encoder.apply(x, { training: true }) as tf.Tensor2D[];
-            const z = sampleLatent(zMean, zLogVar, config.seed * 7919 + step);
+            const z = sampleLatent(zMean, zLogVar, samplingSeed);
             const terms = vaeLossTerms(x, decoder.apply(z, { training: true }) as tf.Tensor2D, zMean, zLogVar);
             kept = { reconstruction: tf.keep(terms.reconstruction), kl: tf.keep(terms.kl) };
             return tf.add(terms.reconstruction, terms.kl) as tf.Scalar;
@@ -102,8 +103,9 @@ export const ae2dTask: GradientTask<CommonConfig, MnistSets> = {
   defaults: mnistDefaults,
   loadData: loadMnistSets,
   async prepare(config, { train, test }) {
-    const encoder = buildDigitEncoder(AE2D_CONFIG);
-    const decoder = buildDigitDecoder(AE2D_CONFIG, MODELS.ae2dDecoder);
+    const kernels = seededKernels(config.seed);
+    const encoder = buildDigitEncoder(AE2D_CONFIG, kernels);
+    const decoder = buildDigitDecoder(AE2D_CONFIG, MODELS.ae2dDecoder, kernels);
     const optimizer = tf.train.adam(config.learningRate);
     const variables = [...encoder.trainableWeights, ...decoder.trainableWeights].map((w) => w.read() as tf.Variable);
     return {

@@ -64,7 +64,7 @@ describe("npm run train", () => {
     expect(otherShape.stderr.trim().split("\n").at(-1)).toMatch(/^error: cannot resume from .*ckpt-dae: Layer weight shape .* not compatible/);
     const state = JSON.parse(readFileSync(path.join(checkpoint, "state.json"), "utf8"));
     expect(state).toMatchObject({ model: RUNS.dae.name, epoch: 2, examplesSeen: 24, config: { filters: 8, depth: 1 } });
-    const entry = manifest().models.dae;
+    const entry = manifest().models[MODELS.dae.key];
     expect(entry.training.epochs).toBe(2);
     expect(entry.training.metrics["val_psnr_gauss0.1"]).toBeGreaterThan(5);
     const dae = await loadModelFromFile(path.join(modelsDir, MODELS.dae.entry));
@@ -79,7 +79,7 @@ describe("npm run train", () => {
     const ae2d = await train([RUNS.ae2d.name, "--epochs", "1", "--limit", "300", "--checkpoint-dir", path.join(work, "ckpt-ae2d")]);
     expect(ae2d.status, ae2d.stderr).toBe(0);
     const models = manifest().models;
-    expect(models[RUNS.faceAutoencoder.name].training.examplesSeen).toBe(12);
+    expect(models[MODELS.faceAutoencoder.key].training.examplesSeen).toBe(12);
     expect(models[MODELS.ae2dEncoder.key].outputs).toEqual([{ name: "code", shape: [null, 2] }]);
     expect(models[MODELS.ae2dEncoder.key].training.metrics.test_squared_error).toBeGreaterThan(0);
     expectFilesMatchManifest();
