@@ -1,6 +1,7 @@
 import "server-only";
 import type { z } from "zod";
 import { errorMessage } from "../errors";
+import { ModelIntegrityError } from "../model-artifacts";
 
 /**
  * What every API route answers when something goes wrong: JSON `{ "error": message }` a person can read, with the
@@ -38,11 +39,18 @@ export function validationError(error: z.ZodError, subject: string): Response {
   return jsonError(400, problems.slice(0, 5).join("; "));
 }
 
-/** The answer for an error a route caught: its own status for an HttpError, 500 (logged) for anything else. */
+/**
+ * The answer for an error a route caught: its own status for an HttpError; 503 (logged) for model files that do not
+ * match their manifest, still so after the loader's retries: the server's problem, not the request's, and one a
+ * deployment in progress may clear; 500 (logged) for anything else.
+ */
 export function errorResponse(error: unknown, route: string, failure: string): Response {
   if (error instanceof OverloadedError) return jsonError(503, error.message, { "Retry-After": String(error.retryAfterSeconds) });
   if (error instanceof HttpError) return jsonError(error.status, error.message);
   console.error(`${route}:`, error);
+  if (error instanceof ModelIntegrityError) {
+    return jsonError(503, `${failure}: the server's model files do not match their manifest (${error.message}); try again later.`);
+  }
   return jsonError(500, `${failure}: ${errorMessage(error)}`);
 }
 

@@ -2,6 +2,7 @@ import "server-only";
 import sharp, { type Metadata, type OutputInfo, type Sharp } from "sharp";
 import { FACE_SIDE } from "../catalogue";
 import { centredCrop, type Crop, type PixelImage } from "../image";
+import { sniffImage } from "../image-sniff";
 import { MAX_PIXELS, MAX_UPLOAD_BYTES, tooManyBytesMessage, tooManyPixelsMessage } from "../limits";
 import { HttpError } from "./http";
 import { errorMessage } from "../errors";
@@ -26,6 +27,12 @@ export interface UploadInfo {
 export async function inspectUpload(bytes: Uint8Array): Promise<UploadInfo> {
   if (bytes.length === 0) throw new HttpError(400, "The image is empty (0 bytes).");
   if (bytes.length > MAX_UPLOAD_BYTES) throw new HttpError(413, tooManyBytesMessage(bytes.length));
+  // The size the header declares, before sharp reads further: a huge image is refused for its size even when
+  // what follows the header is damaged (sharp would call it unreadable).
+  const sniffed = sniffImage(bytes);
+  if (sniffed?.width && sniffed.height && (ACCEPTED_FORMATS as readonly string[]).includes(sniffed.format) && sniffed.width * sniffed.height > MAX_PIXELS) {
+    throw new HttpError(413, tooManyPixelsMessage(sniffed.width, sniffed.height));
+  }
   let meta: Metadata;
   try {
     meta = await sharp(bytes, { limitInputPixels: false }).metadata();

@@ -28,6 +28,8 @@ export class InferenceQueue {
    * leaves the line at once (nobody would read its answer, and it would hold a place others need).
    */
   async run<T>(task: () => Promise<T>, client?: AbortSignal): Promise<T> {
+    // A client gone before its request got here sends no abort event any more: it must not take a place either.
+    if (client?.aborted) throw new HttpError(499, "The client closed the request before its turn.");
     if (this.queue.size >= this.limits.maxWaiting) {
       throw new OverloadedError(`The server is busy (${this.queue.size} requests waiting); try again shortly.`, this.retryAfterSeconds());
     }

@@ -17,8 +17,10 @@ import { decodeCrop, decodeFull, encodePng, inspectUpload } from "@/lib/server/i
  *   full    true: no resize: denoise the crop, or the whole image, at its own resolution (tiled)
  *   format  png (default) | json: PSNR/SSIM of noisy and denoised against the original, and both images as
  *           data URLs (also chosen by `Accept: application/json`)
- * Errors are JSON `{ "error": message }` with 400 (bad parameters, empty file), 413 (too many bytes or pixels),
- * 415 (not a supported image) or 422 (an image that cannot be decoded).
+ * Errors are JSON `{ "error": message }` with 400 (bad parameters, empty file), 413 (too many bytes or pixels,
+ * the pixels read from the header before decoding), 415 (not a supported image), 422 (an image that cannot be
+ * decoded), 499 (the client hung up before its turn), 503 (the server is busy: with Retry-After; or its model
+ * files do not match their manifest).
  */
 
 export const runtime = "nodejs";

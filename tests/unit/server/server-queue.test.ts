@@ -1,14 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { errorResponse, HttpError, OverloadedError, readBody } from "@/lib/server/http";
 import { InferenceQueue } from "@/lib/server/queue";
+import { gate } from "../../helpers/server-state";
 
 /** The server's inference line: one task at a time, a bounded wait, and 503 with Retry-After beyond it. */
-
-function gate() {
-  let open!: () => void;
-  const opened = new Promise<void>((resolve) => (open = resolve));
-  return { open, opened };
-}
 
 describe("InferenceQueue", () => {
   it("runs one task at a time, in order", async () => {
