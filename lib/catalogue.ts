@@ -126,8 +126,9 @@ export function daeMargin({ depth, downsampling }: { depth: number; downsampling
  * manifest that does not): sides a multiple of its downsampling, a margin of its receptive-field radius.
  */
 export function daeTileOptions(config: Record<string, unknown> | undefined, tile = DEFAULT_TILE): TileOptions {
-  const number = (value: unknown, fallback: number) => (typeof value === "number" && Number.isInteger(value) && value > 0 ? value : fallback);
-  const downsampling = number(config?.downsampling, DEFAULT_DAE_ARCHITECTURE.downsampling);
-  const depth = number(config?.depth, DEFAULT_DAE_ARCHITECTURE.depth);
+  const integer = (value: unknown, min: number, fallback: number) => (typeof value === "number" && Number.isInteger(value) && value >= min ? value : fallback);
+  const downsampling = integer(config?.downsampling, 1, DEFAULT_DAE_ARCHITECTURE.downsampling);
+  // A body of no convolutions (depth 0) is a real architecture, not a missing value.
+  const depth = integer(config?.depth, 0, DEFAULT_DAE_ARCHITECTURE.depth);
   return { tile, margin: daeMargin({ depth, downsampling }), multiple: downsampling };
 }

@@ -36,6 +36,10 @@ const ZIP64_EOCD_SIGNATURE = 0x06064b50;
 const ZIP_CD_SIGNATURE = 0x02014b50;
 const ZIP_CD_HEADER_LENGTH = 46;
 const ZIP_FLAG_UTF8 = 0x800;
+const ZIP_METHOD_DEFLATE = 8;
+const ZIP64_MARKER = 0xffffffff;
+const ZIP64_EXTRA_ID = 0x0001;
+const MAX_DEFLATE_RATIO = 1032;
 const UINT8_DESCR = /^[|<>=]?u1$/;
 const NPY_SUFFIX = ".npy";
 
@@ -60,6 +64,10 @@ export function readNpz(file: string, names?: readonly string[]): Record<string,
   for (const name of wanted) {
     const source = { file, part: `array ${name}` };
     const entry = entries[`${name}${NPY_SUFFIX}`];
+    if (entry === undefined) {
+      // fflate counts the entries "on this disk", the directory above the total: a corrupt end record can split them.
+      throw new DataError({ ...source, expected: "the zip entry its central directory lists", found: "none (the archive is corrupt)" });
+    }
     checkCrc(entry, crcByEntry.get(`${name}${NPY_SUFFIX}`), source);
     arrays[name] = parseNpy(entry, source);
   }
@@ -114,7 +122,7 @@ function readZipDirectory(file: string, bytes: Uint8Array): Map<string, number> 
   if (eocd < 0) {
     throw new DataError({ file, expected, found: "no zip end-of-central-directory record (not a zip, or truncated)" });
   }
-  const { entryCount, offset: directoryStart } = centralDirectoryLocation(view, eocd);
+  const { entryCount, offset: directoryStart, zip64 } = centralDirectoryLocation(view, eocd);
   const crcByEntry = new Map<string, number>();
   let offset = directoryStart;
   for (let entry = 0; entry < entryCount; entry++) {
@@ -130,10 +138,49 @@ function readZipDirectory(file: string, bytes: Uint8Array): Map<string, number> 
     const commentLength = view.getUint16(offset + 32, true);
     const nameStart = offset + ZIP_CD_HEADER_LENGTH;
     const name = decodeEntryName(bytes.subarray(nameStart, nameStart + nameLength), view.getUint16(offset + 8, true));
+    checkDeclaredSize(file, name, view, { header: offset, extraStart: nameStart + nameLength, extraLength, zip64 });
     crcByEntry.set(name, view.getUint32(offset + 16, true));
     offset = nameStart + nameLength + extraLength + commentLength;
   }
   return crcByEntry;
+}
+
+/**
+ * fflate allocates a deflated entry's declared uncompressed size before inflating it, so a corrupt size field would
+ * allocate up to 4 GB (more through zip64): refuse a size that no deflate stream of the entry's length could reach.
+ * Deflate expands at most 1032:1 (a 258-byte match in 2 bits). Stored entries are sliced, not allocated.
+ */
+function checkDeclaredSize(
+  file: string,
+  name: string,
+  view: DataView,
+  { header, extraStart, extraLength, zip64 }: { header: number; extraStart: number; extraLength: number; zip64: boolean },
+): void {
+  if (view.getUint16(header + 10, true) !== ZIP_METHOD_DEFLATE) return;
+  let compressed = view.getUint32(header + 20, true);
+  let size = view.getUint32(header + 24, true);
+  if (zip64 && (size === ZIP64_MARKER || compressed === ZIP64_MARKER)) {
+    // The zip64 extra field (id 1) holds the uncompressed size, then the compressed one, each only if marked.
+    // fflate reads it only in a zip64 archive, as here; elsewhere it takes 0xffffffff as the size.
+    const end = Math.min(extraStart + extraLength, view.byteLength);
+    const read64 = (at: number) => (at + 8 <= end ? Number(view.getBigUint64(at, true)) : Infinity);
+    for (let at = extraStart; at + 4 <= end; at += 4 + view.getUint16(at + 2, true)) {
+      if (view.getUint16(at, true) !== ZIP64_EXTRA_ID) continue;
+      const marked = size === ZIP64_MARKER;
+      if (marked) size = read64(at + 4);
+      if (compressed === ZIP64_MARKER) compressed = read64(at + (marked ? 12 : 4));
+      break;
+    }
+  }
+  const largest = Math.min(compressed, view.byteLength) * MAX_DEFLATE_RATIO;
+  if (size > largest) {
+    throw new DataError({
+      file,
+      part: `entry ${name}`,
+      expected: `an uncompressed size deflate can reach from ${compressed} bytes (at most ${largest})`,
+      found: `${size} (the archive is corrupt)`,
+    });
+  }
 }
 
 /** Names are UTF-8 when flag bit 11 is set, else CP437, which fflate reads as Latin-1: decode as fflate does. */
@@ -150,7 +197,7 @@ function findEndOfCentralDirectory(view: DataView): number {
 }
 
 /** Entry count and offset of the central directory, from the zip64 record when the archive has one. */
-function centralDirectoryLocation(view: DataView, eocd: number): { entryCount: number; offset: number } {
+function centralDirectoryLocation(view: DataView, eocd: number): { entryCount: number; offset: number; zip64: boolean } {
   const locator = eocd - ZIP64_LOCATOR_LENGTH;
   if (locator >= 0 && view.getUint32(locator, true) === ZIP64_LOCATOR_SIGNATURE) {
     const zip64Eocd = Number(view.getBigUint64(locator + 8, true));
@@ -158,10 +205,11 @@ function centralDirectoryLocation(view: DataView, eocd: number): { entryCount: n
       return {
         entryCount: Number(view.getBigUint64(zip64Eocd + 32, true)),
         offset: Number(view.getBigUint64(zip64Eocd + 48, true)),
+        zip64: true,
       };
     }
   }
-  return { entryCount: view.getUint16(eocd + 10, true), offset: view.getUint32(eocd + 16, true) };
+  return { entryCount: view.getUint16(eocd + 10, true), offset: view.getUint32(eocd + 16, true), zip64: false };
 }
 
 /** Unzips the entries that pass `wanted`; fflate does not decompress the others. */
