@@ -58,7 +58,8 @@ options:
   --lr-schedule S      ${LR_SCHEDULES.join(" | ")}: cosine decays from --lr to --min-lr over the epochs
   --min-lr X           the cosine schedule's last rate (default ${DEFAULT_SCHEDULE.minLearningRate.toExponential()})
   --data PATH          training data (.npz, .u8, image folder; MNIST: a folder of IDX files, .gz or not)
-  --test-data PATH     held-out data for the per-epoch metrics
+  --test-data PATH     held-out data for the per-epoch metrics (faces: default 256 faces held out of --data,
+                       whole people at a time; the test faces are kept for npm run evaluate)
   --limit N            use only the first N training examples (smoke runs)
   --seed N             seed for initial order, noise and sampling
   --backend NAME       ${BACKENDS.join(" | ")} (default: the first that works, in that order)

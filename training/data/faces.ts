@@ -6,6 +6,7 @@
 
 import { statSync, type Stats } from "node:fs";
 import path from "node:path";
+import { createRandom } from "../../lib/random";
 import { DataError, describeFsError } from "./errors";
 import { grayToRgb, loadImageFolder, resizeRawImages, type RawImages } from "./image-folder";
 import { formatShape, readNpz, type NpyArray } from "./npz";
@@ -29,6 +30,8 @@ export interface FaceSet {
   size: number;
   /** Where the images came from, e.g. "data/faces.npz (x_test)", for logs and model metadata. */
   source: string;
+  /** The person in each image, where the source says (the shared .u8 headers' `identity_ids`). */
+  identities?: number[];
 }
 
 export const DEFAULT_FACE_SIZE = 64;
@@ -54,10 +57,66 @@ export async function loadFaces(file: string, options: LoadFacesOptions = {}): P
     return toFaceSet(images, size, limit, `${file} (${arrayName})`);
   }
   if (extension === ".u8" || extension === ".json") {
-    const { pixels, count, height, width, channels, dataFile } = readU8(file);
-    return toFaceSet({ pixels, count, height, width, channels }, size, limit, dataFile);
+    const { pixels, count, height, width, channels, dataFile, header } = readU8(file);
+    const set = await toFaceSet({ pixels, count, height, width, channels }, size, limit, dataFile);
+    const ids = header.identity_ids;
+    // Provenance, not layout: a header without a usable list still loads, only without identities.
+    const usable = Array.isArray(ids) && ids.length === count && ids.every((id) => Number.isInteger(id));
+    return usable ? { ...set, identities: (ids as number[]).slice(0, set.count) } : set;
   }
   throw new DataError({ file, expected: SUPPORTED, found: `a ${extension || "extensionless"} file` });
+}
+
+/**
+ * Splits off at least `count` faces for validation, whole people at a time, so that no one in the validation
+ * faces is also in the training faces (held-out PSNR then measures faces the model has not seen, as the test set
+ * does, without touching the test set). People are taken in a seeded shuffled order. A source that names no
+ * people gives its last `count` faces instead, and the validation set's `source` says which it is.
+ */
+export function holdOutFaces(set: FaceSet, count: number, seed: number): { train: FaceSet; validation: FaceSet } {
+  if (count >= set.count) throw new RangeError(`holdOutFaces: cannot hold out ${count} of ${set.count} faces and still train`);
+  const held = new Set<number>();
+  if (set.identities) {
+    const facesOf = new Map<number, number[]>();
+    set.identities.forEach((id, i) => facesOf.set(id, [...(facesOf.get(id) ?? []), i]));
+    const people = [...facesOf.keys()].sort((a, b) => a - b);
+    const random = createRandom(seed);
+    for (let i = people.length - 1; i > 0; i--) {
+      const j = Math.floor(random.uniform() * (i + 1));
+      [people[i], people[j]] = [people[j], people[i]];
+    }
+    for (const person of people) {
+      if (held.size >= count) break;
+      for (const i of facesOf.get(person)!) held.add(i);
+    }
+  } else {
+    for (let i = set.count - count; i < set.count; i++) held.add(i);
+  }
+  const indices = Array.from({ length: set.count }, (_, i) => i);
+  const part = (keep: (i: number) => boolean, name: string) => subset(set, indices.filter(keep), name);
+  const validation = set.identities ? "validation part, people not in the training part" : "validation part, its last faces (the source names no people)";
+  return { train: part((i) => !held.has(i), "training part"), validation: part((i) => held.has(i), validation) };
+}
+
+/** The first `limit` faces (all of them without a limit), as a view. */
+export function firstFaces(set: FaceSet, limit: number | undefined): FaceSet {
+  if (!limit || limit >= set.count) return set;
+  const bytes = set.size * set.size * 3;
+  return { ...set, pixels: set.pixels.subarray(0, limit * bytes), count: limit, ...(set.identities ? { identities: set.identities.slice(0, limit) } : {}) };
+}
+
+/** The faces at `indices`, copied out, with their identities. */
+function subset(set: FaceSet, indices: number[], name: string): FaceSet {
+  const bytes = set.size * set.size * 3;
+  const pixels = new Uint8Array(indices.length * bytes);
+  indices.forEach((index, i) => pixels.set(set.pixels.subarray(index * bytes, (index + 1) * bytes), i * bytes));
+  return {
+    pixels,
+    count: indices.length,
+    size: set.size,
+    source: `${set.source}, ${name} (${indices.length} faces)`,
+    ...(set.identities ? { identities: indices.map((index) => set.identities![index]) } : {}),
+  };
 }
 
 /** Reads the image layout from an array's shape: (N, H, W) and (N, H, W, 1) are grayscale, (N, H, W, 3) RGB. */

@@ -6,7 +6,7 @@ import { psnr } from "../../lib/metrics";
 import { applyNoise, quantize8Bit } from "../../lib/noise";
 import type { Random } from "../../lib/random";
 import { corrupt } from "../corruption";
-import { type FaceSet, loadFaces } from "../data/faces";
+import { type FaceSet, firstFaces, holdOutFaces, loadFaces } from "../data/faces";
 import { exportLayersModel } from "../export";
 import type { Trainer } from "../loop";
 import { buildDae, buildPlainFaceAutoencoder, seededKernels } from "../models";
@@ -20,6 +20,8 @@ const FACES_DIR = path.resolve(import.meta.dirname, "../../../shared/data/faces"
 const FACE_VALUES = FACE_SIDE * FACE_SIDE * 3;
 /** Held-out faces scored after each epoch: enough for a stable PSNR, few enough to stay cheap on a CPU. */
 const VALIDATION_FACES = 256;
+/** Which people the validation faces are: fixed, so that every run (and a resumed one) holds out the same. */
+const VALIDATION_SEED = 256;
 
 export type DaeTaskConfig = CommonConfig & DaeArchitecture;
 
@@ -31,7 +33,8 @@ const commonFaceDefaults = {
   seed: 1,
   maxMinutes: 0,
   data: path.join(FACES_DIR, "faces-64-train.u8"),
-  testData: path.join(FACES_DIR, "faces-64-test.u8"),
+  // None: the validation faces are held out of the training data (the test faces are for the final report only).
+  testData: "",
   limit: 0,
 };
 
@@ -76,11 +79,23 @@ export interface FaceData {
   heldOut: FaceSet;
 }
 
+/**
+ * The training faces and the validation faces scored after each epoch: by default 256 faces (a fifth of a smaller
+ * source) held out of the
+ * training data, whole people at a time (holdOutFaces in training/data/faces.ts); with --test-data, the first 256 of that
+ * file. `--limit` applies to what is left for training.
+ */
 async function loadFaceData(config: CommonConfig): Promise<FaceData> {
-  return {
-    faces: await loadFaces(config.data, { size: FACE_SIDE, split: "train", limit: config.limit || undefined }),
-    heldOut: await loadFaces(config.testData, { size: FACE_SIDE, split: "test", limit: VALIDATION_FACES }),
-  };
+  if (config.testData) {
+    return {
+      faces: await loadFaces(config.data, { size: FACE_SIDE, split: "train", limit: config.limit || undefined }),
+      heldOut: await loadFaces(config.testData, { size: FACE_SIDE, split: "test", limit: VALIDATION_FACES }),
+    };
+  }
+  const all = await loadFaces(config.data, { size: FACE_SIDE, split: "train" });
+  // A small source (a folder of a few photos) keeps four fifths for training.
+  const { train, validation } = holdOutFaces(all, Math.max(1, Math.min(VALIDATION_FACES, Math.floor(all.count / 5))), VALIDATION_SEED);
+  return { faces: firstFaces(train, config.limit || undefined), heldOut: validation };
 }
 
 function faceTrainer(
@@ -118,7 +133,8 @@ export const daeTask: GradientTask<DaeTaskConfig, FaceData> = {
   description: "blind convolutional denoising autoencoder for 64x64 faces (gaussian, salt-and-pepper, masking, clean)",
   defaults: { ...commonFaceDefaults, ...DEFAULT_DAE_ARCHITECTURE },
   loadData: loadFaceData,
-  async prepare(config, data) {
+  async prepare(config, data, { log }) {
+    log(`validation: ${data.heldOut.source}`);
     const model = buildDae({ filters: config.filters, depth: config.depth, downsampling: config.downsampling }, seededKernels(config.seed));
     return faceTrainer(data, config, model, MODELS.dae.key, corruptBatch);
   },
@@ -133,7 +149,8 @@ export const faceAutoencoderTask: GradientTask<CommonConfig, FaceData> = {
   description: "the seed's plain undercomplete convolutional autoencoder for 64x64 faces (reconstruction only)",
   defaults: commonFaceDefaults,
   loadData: loadFaceData,
-  async prepare(config, data) {
+  async prepare(config, data, { log }) {
+    log(`validation: ${data.heldOut.source}`);
     return faceTrainer(data, config, buildPlainFaceAutoencoder(seededKernels(config.seed)), MODELS.faceAutoencoder.key, (clean) => clean);
   },
   async export(trainer, _data, modelsDir, training) {
