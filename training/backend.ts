@@ -145,7 +145,14 @@ function assertGpuAdapterExists(acceptSoftware: boolean): void {
   if (verdict.fallback && !acceptSoftware) throw new Error("Dawn found only a software fallback adapter");
 }
 
+/** Set once per process: a second Dawn instance beside the first crashes it (a mutex assertion). */
+let webgpuDescription: string | undefined;
+
 async function initWebGpu(requested: boolean): Promise<string> {
+  if (webgpuDescription !== undefined) {
+    await setBackendOrThrow("webgpu");
+    return webgpuDescription;
+  }
   assertGpuAdapterExists(requested);
   const { create, globals } = await import("webgpu");
   const gpu = create([]);
@@ -158,7 +165,8 @@ async function initWebGpu(requested: boolean): Promise<string> {
   await import("@tensorflow/tfjs-backend-webgpu");
   registerWebGpuTrainingKernels();
   await setBackendOrThrow("webgpu");
-  return `webgpu (${describeAdapter(await adapterDetails(adapter))}, with a matmul Conv2DBackpropFilter)`;
+  webgpuDescription = `webgpu (${describeAdapter(await adapterDetails(adapter))}, with a matmul Conv2DBackpropFilter)`;
+  return webgpuDescription;
 }
 
 /** Adapter info: the `info` attribute in current WebGPU, `requestAdapterInfo()` in older implementations. */

@@ -12,18 +12,21 @@
  * so only the returned TensorInfo outlives the call.
  */
 import * as tf from "@tensorflow/tfjs";
-import type { Conv2DBackpropFilterAttrs, KernelBackend, KernelFunc, NamedAttrMap, NamedTensorInfoMap, TensorInfo } from "@tensorflow/tfjs";
+import type { Conv2DBackpropFilterAttrs, KernelBackend, KernelConfig, KernelFunc, NamedAttrMap, NamedTensorInfoMap, TensorInfo } from "@tensorflow/tfjs";
 
 const WEBGPU = "webgpu";
 
 type Shape4D = [number, number, number, number];
 type Kernel = (args: { inputs: NamedTensorInfoMap | TensorInfo[]; backend: KernelBackend; attrs?: NamedAttrMap }) => TensorInfo;
 
-let registered = false;
+const registered: KernelConfig[] = [];
 
-/** Replaces Conv2DBackpropFilter on the webgpu backend; call after the backend package has registered its kernels. */
-export function registerWebGpuTrainingKernels(): void {
-  if (registered) return;
+/**
+ * Replaces Conv2DBackpropFilter on the webgpu backend; call after the backend package has registered its kernels.
+ * Returns the kernels it registered (once; later calls return the same), so a check can tell ours from tfjs' own.
+ */
+export function registerWebGpuTrainingKernels(): readonly KernelConfig[] {
+  if (registered.length > 0) return registered;
   const kernels = {
     pad: stockKernel(tf.PadV2),
     slice: stockKernel(tf.StridedSlice),
@@ -32,13 +35,15 @@ export function registerWebGpuTrainingKernels(): void {
     concat: stockKernel(tf.Concat),
   };
   if (tf.getKernel(tf.Conv2DBackpropFilter, WEBGPU) !== undefined) tf.unregisterKernel(tf.Conv2DBackpropFilter, WEBGPU);
-  tf.registerKernel({
+  const config: KernelConfig = {
     kernelName: tf.Conv2DBackpropFilter,
     backendName: WEBGPU,
     kernelFunc: ((args: { inputs: NamedTensorInfoMap; backend: KernelBackend; attrs: NamedAttrMap }) =>
       conv2dBackpropFilter(args, kernels)) as unknown as KernelFunc,
-  });
-  registered = true;
+  };
+  tf.registerKernel(config);
+  registered.push(config);
+  return registered;
 }
 
 function stockKernel(kernelName: string): Kernel {

@@ -1,9 +1,10 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { parseManifest } from "@/lib/manifest";
 import { finishedDespiteDawnTeardown, runCommand } from "../../helpers/run-command";
+import { runsOnSwiftShader, swiftShaderEnv } from "../../helpers/swiftshader";
 import { MODELS, RUNS } from "@/lib/catalogue";
 
 /**
@@ -12,21 +13,15 @@ import { MODELS, RUNS } from "@/lib/catalogue";
  * result must be read asynchronously there (the webgpu backend cannot read synchronously).
  */
 
-const CHROMIUM_LIBS = "/usr/lib/chromium";
-const SWIFTSHADER_ICD = path.join(CHROMIUM_LIBS, "vk_swiftshader_icd.json");
-const hasSwiftShader = existsSync(SWIFTSHADER_ICD) && existsSync(path.join(CHROMIUM_LIBS, "libvulkan.so.1"));
-if (!hasSwiftShader) console.warn(`skipping the webgpu training tests: no ${SWIFTSHADER_ICD} (apt-get install chromium)`);
 
 const work = mkdtempSync(path.join(tmpdir(), "train-webgpu-"));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 function trainOnSwiftShader(args: string[]) {
-  return runCommand(process.execPath, ["--import", "tsx", "training/cli.ts", ...args, "--backend", "webgpu", "--out", work], {
-    env: { ...process.env, LD_LIBRARY_PATH: CHROMIUM_LIBS, VK_ICD_FILENAMES: SWIFTSHADER_ICD },
-  });
+  return runCommand(process.execPath, ["--import", "tsx", "training/cli.ts", ...args, "--backend", "webgpu", "--out", work], { env: swiftShaderEnv() });
 }
 
-describe.skipIf(!hasSwiftShader)("training on the webgpu backend (SwiftShader)", () => {
+describe.skipIf(!runsOnSwiftShader)("training on the webgpu backend (SwiftShader)", () => {
   it("trains, evaluates and exports the DAE and the VAE", { timeout: 300_000 }, async () => {
     const faces = "tests/fixtures/faces-small.npz";
     const dae = await trainOnSwiftShader([RUNS.dae.name, "--epochs", "1", "--data", faces, "--test-data", faces, "--filters", "8", "--depth", "1", "--batch-size", "4", "--checkpoint-dir", path.join(work, "ckpt-dae")]);

@@ -2,13 +2,12 @@ import { beforeAll, describe, expect, it } from "vitest";
 import * as tf from "@tensorflow/tfjs";
 import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
 import { registerWasmTrainingKernels } from "@/training/kernels/wasm-overrides";
-import { describeBackend, selectBackend } from "@/training/backend";
+import { selectBackend } from "@/training/backend";
+import { CONV_CASES, type ConvCase, type Shape4D } from "../../helpers/conv-cases";
 
 /** max|a - b| / max|b|: the error relative to the reference's scale. */
 const TOLERANCE = 1e-4;
 
-type Shape4D = [number, number, number, number];
-type Pad = "same" | "valid" | number | [[number, number], [number, number], [number, number], [number, number]];
 
 /** Deterministic values in [-1, 1) so both backends see the same inputs. */
 function seededValues(shape: number[], seed: number): Float32Array {
@@ -64,46 +63,6 @@ async function expectWasmMatchesCpu(compute: () => tf.Tensor[]): Promise<void> {
 function runKernel(kernelName: string, inputs: tf.NamedTensorMap, attrs: object): tf.Tensor {
   return tf.engine().runKernel(kernelName, inputs, attrs as tf.NamedAttrMap) as tf.Tensor;
 }
-
-interface ConvCase {
-  name: string;
-  input: Shape4D;
-  filter: Shape4D;
-  strides: number | [number, number];
-  pad: Pad;
-}
-
-const CONV_CASES: ConvCase[] = [
-  { name: "3x3 s1 same, 3->16", input: [1, 8, 8, 3], filter: [3, 3, 3, 16], strides: 1, pad: "same" },
-  { name: "3x3 s2 same, odd sizes, 3->16", input: [2, 9, 7, 3], filter: [3, 3, 3, 16], strides: 2, pad: "same" },
-  { name: "3x3 s2 valid, odd sizes, 16->8", input: [2, 9, 7, 16], filter: [3, 3, 16, 8], strides: 2, pad: "valid" },
-  { name: "4x4 s2 same (the DAE's deconv), 16->8", input: [3, 9, 10, 16], filter: [4, 4, 16, 8], strides: 2, pad: "same" },
-  { name: "5x3 strides [2, 1] valid, 5->7", input: [2, 11, 6, 5], filter: [5, 3, 5, 7], strides: [2, 1], pad: "valid" },
-  { name: "1x1 s2 same, 4->6", input: [2, 7, 8, 4], filter: [1, 1, 4, 6], strides: 2, pad: "same" },
-  { name: "3x3 s3 same, 4->6", input: [2, 10, 11, 4], filter: [3, 3, 4, 6], strides: 3, pad: "same" },
-  { name: "3x3 s2 numeric pad 1, 4->6", input: [2, 8, 8, 4], filter: [3, 3, 4, 6], strides: 2, pad: 1 },
-  {
-    name: "3x3 s2 explicit pads, 4->6",
-    input: [2, 8, 9, 4],
-    filter: [3, 3, 4, 6],
-    strides: 2,
-    pad: [[0, 0], [1, 0], [0, 2], [0, 0]],
-  },
-  {
-    name: "3x3 s2 explicit pads wider than the filter, 4->6",
-    input: [2, 8, 9, 4],
-    filter: [3, 3, 4, 6],
-    strides: 2,
-    pad: [[0, 0], [4, 1], [0, 3], [0, 0]],
-  },
-  {
-    name: "3x3 s1 explicit pads wider than the filter, 4->6",
-    input: [2, 6, 7, 4],
-    filter: [3, 3, 4, 6],
-    strides: 1,
-    pad: [[0, 0], [3, 0], [1, 4], [0, 0]],
-  },
-];
 
 function outputShape({ input, filter, strides, pad }: ConvCase): Shape4D {
   return tf.backend_util.computeConv2DInfo(input, filter, strides, 1, pad).outShape as Shape4D;
@@ -188,28 +147,5 @@ describe("wasm training kernel overrides", () => {
       const dy = tf.zeros([1, 4, 8, 8]);
       expect(() => runKernel(tf.Conv2DBackpropFilter, { x, dy }, attrs)).toThrow(/supports dataFormat NHWC only/);
     });
-  });
-});
-
-describe("selectBackend", () => {
-  it("picks wasm on a machine without tfjs-node and without a GPU", async () => {
-    expect(await selectBackend()).toBe("wasm");
-    expect(tf.getBackend()).toBe("wasm");
-    expect(describeBackend("wasm")).toMatch(/^wasm \(.*with training kernel overrides\)$/);
-  });
-
-  it("honours a request for cpu", async () => {
-    expect(await selectBackend("cpu")).toBe("cpu");
-    expect(tf.getBackend()).toBe("cpu");
-  });
-
-  it("fails cleanly when webgpu is requested and Dawn finds no GPU adapter", async () => {
-    await expect(selectBackend("webgpu")).rejects.toThrow(/^backend 'webgpu' cannot be used: Dawn found no GPU adapter$/);
-  });
-
-  it("explains why a requested backend cannot be used", async () => {
-    await expect(selectBackend("tensorflow")).rejects.toThrow(
-      /^backend 'tensorflow' cannot be used: neither @tensorflow\/tfjs-node-gpu nor @tensorflow\/tfjs-node is installed$/,
-    );
   });
 });
