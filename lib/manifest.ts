@@ -23,6 +23,8 @@ const tensorSpecSchema: z.ZodType<TensorSpec> = z.object({
 const trainingSchema = z.object({
   config: z.record(z.string(), z.unknown()),
   backend: z.string(),
+  /** Threads that computed each step's gradients (`--workers`), where the run recorded it. */
+  workers: z.number().int().positive().optional(),
   seconds: z.number().nonnegative(),
   examplesSeen: z.number().int().nonnegative(),
   epochs: z.number().int().nonnegative(),

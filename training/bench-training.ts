@@ -13,6 +13,7 @@
  * because registering them cannot be undone in one process.
  */
 import { spawnSync } from "node:child_process";
+import { availableParallelism } from "node:os";
 import path from "node:path";
 import * as tf from "@tensorflow/tfjs";
 import "@tensorflow/tfjs-backend-wasm";
@@ -20,7 +21,9 @@ import type { LayersModel } from "@tensorflow/tfjs-layers";
 import { DIGIT_PIXELS, FACE_SIDE } from "../lib/catalogue";
 import { createRandom } from "../lib/random";
 import { registerWasmTrainingKernels } from "./kernels/wasm-overrides";
-import type { Trainer } from "./loop";
+import type { BackendName } from "./backend";
+import { localStepper, parallelStepper } from "./data-parallel";
+import type { AnyGradientTask } from "./tasks";
 import { daeTask } from "./tasks/faces";
 import { vaeTask } from "./tasks/mnist";
 
@@ -100,7 +103,9 @@ interface ModelCase {
   name: string;
   /** Examples per step: the CLI's default, smaller on the cpu backend, where a DAE step at 32 takes minutes. */
   batch: (setup: Setup) => number;
-  trainer: () => Promise<Trainer>;
+  task: AnyGradientTask;
+  /** The task's data, made of random bytes of the right shape. */
+  data: () => unknown;
   /** Input shape of one example, for the FLOP count. */
   inputSize: number;
 }
@@ -115,35 +120,43 @@ const MODEL_CASES: ModelCase[] = [
   {
     name: daeTask.run.name,
     batch: (setup) => (setup === "cpu" ? 4 : daeTask.defaults.batchSize),
+    task: daeTask as unknown as AnyGradientTask,
     inputSize: FACE_SIDE,
-    trainer: async () => {
+    data: () => {
       const faces = { pixels: randomBytes(256 * FACE_SIDE * FACE_SIDE * 3, 1), count: 256, size: FACE_SIDE, source: "random" };
-      return daeTask.prepare(daeTask.defaults, { faces, heldOut: faces }, { backend: tf.getBackend(), log: () => {} });
+      return { faces, heldOut: faces };
     },
   },
   {
     name: vaeTask.run.name,
     batch: () => vaeTask.defaults.batchSize,
+    task: vaeTask as unknown as AnyGradientTask,
     inputSize: 0,
-    trainer: async () => {
+    data: () => {
       const split = { images: randomBytes(1024 * DIGIT_PIXELS, 2).map((v) => (v > 200 ? 255 : 0)), labels: new Uint8Array(1024), count: 1024 };
-      return vaeTask.prepare(vaeTask.defaults, { train: split, test: split }, { backend: tf.getBackend(), log: () => {} });
+      return { train: split, test: split };
     },
   },
 ];
 
-async function timeTrainingStep(modelCase: ModelCase, batch: number): Promise<number> {
-  const trainer = await modelCase.trainer();
+/** Mean ms of one training step (the CLI's own step: batch, gradients on `threads` threads, Adam) at `batch`. */
+async function timeTrainingStep(modelCase: ModelCase, batch: number, threads = 1): Promise<number> {
+  const { task } = modelCase;
+  const config = task.defaults;
+  const replica = task.replica(config);
+  const optimizer = tf.train.adam(config.learningRate);
+  const run = task.prepare(config, modelCase.data(), replica, { backend: tf.getBackend(), log: () => {} });
+  const backend = tf.getBackend() as BackendName;
+  const stepper = threads > 1 ? await parallelStepper(replica, optimizer, threads, { run: task.run.name, config, backend }) : localStepper(replica, optimizer);
   const random = createRandom(3);
   const indices = Int32Array.from({ length: batch }, (_, i) => i);
-  const ms = await meanMilliseconds(async () => {
-    const terms = trainer.step(indices, random);
-    await Promise.all(Object.values(terms).map((t) => t.data()));
-    tf.dispose(Object.values(terms));
-  });
-  trainer.optimizer.dispose();
-  for (const model of Object.values(trainer.models)) model.dispose();
-  return ms;
+  try {
+    return await meanMilliseconds(async () => void (await stepper.step(run.batch(indices, random))));
+  } finally {
+    await stepper.close();
+    optimizer.dispose();
+    for (const model of Object.values(replica.models)) model.dispose();
+  }
 }
 
 /**
@@ -249,9 +262,9 @@ async function main(): Promise<void> {
   console.log(`The floor: peak ${peak.toFixed(1)} GFLOP/s (1024^3 matrix product, wasm, one thread); training = 3x forward FLOPs\n`);
   const rows: string[][] = [];
   for (const [i, modelCase] of MODEL_CASES.entries()) {
-    const trainer = await modelCase.trainer();
-    const forward = forwardFlops(Object.values(trainer.models), modelCase.inputSize) / 1e9;
-    for (const model of Object.values(trainer.models)) model.dispose();
+    const { models } = modelCase.task.replica(modelCase.task.defaults);
+    const forward = forwardFlops(Object.values(models), modelCase.inputSize) / 1e9;
+    for (const model of Object.values(models)) model.dispose();
     const rate = imagesPerSecond("wasm + overrides", i);
     const floor = peak / (3 * forward);
     rows.push([
@@ -264,7 +277,25 @@ async function main(): Promise<void> {
     ]);
   }
   printTable(["model", "forward GFLOP/image", "training GFLOP/image", "images/s at peak", "measured (wasm + overrides)", "of peak"], rows);
+  await printScaling();
   printYardstick(MODEL_CASES.map((c, i) => [c.name, imagesPerSecond("wasm + overrides", i)]));
+}
+
+/**
+ * Data-parallel scaling (`--workers`): images/s of the same step on 1 to every core's worth of threads, wasm with
+ * the overrides, and the speed-up over one thread.
+ */
+async function printScaling(): Promise<void> {
+  const counts = Array.from({ length: availableParallelism() }, (_, i) => i + 1);
+  console.log(`Data-parallel training (--workers N), wasm + overrides, images/s (speed-up over 1); ${availableParallelism()} cores here\n`);
+  const rows: string[][] = [];
+  for (const modelCase of MODEL_CASES) {
+    const batch = modelCase.batch("wasm + overrides");
+    const rates: number[] = [];
+    for (const threads of counts) rates.push((batch * 1000) / (await timeTrainingStep(modelCase, batch, threads)));
+    rows.push([`${modelCase.name} (batch ${batch})`, ...rates.map((rate) => `${rate.toFixed(1)} (${(rate / rates[0]).toFixed(2)}x)`)]);
+  }
+  printTable(["model", ...counts.map((n) => `${n} worker${n === 1 ? "" : "s"}`)], rows);
 }
 
 interface YardstickResult {

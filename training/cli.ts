@@ -4,27 +4,21 @@
  * Reads top to bottom: parse the flags into a config (task defaults, then a resumed checkpoint's config, then the
  * flags), choose a backend, train with checkpoints, export into models/ and update the manifest.
  */
+import { availableParallelism } from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
+import * as tf from "@tensorflow/tfjs";
 import { z } from "zod";
+import type { Random } from "../lib/random";
 import { type BackendName, describeBackend, selectBackend } from "./backend";
 import { readCheckpointState, restoreCheckpoint, type RunState } from "./checkpoint";
 import { runDataCommand } from "./data/errors";
 import { updateManifest, withRelativePaths } from "./export";
+import { localStepper, parallelStepper } from "./data-parallel";
 import { trainLoop } from "./loop";
 import { DEFAULT_SCHEDULE, LR_SCHEDULES } from "./schedule";
-import { daeTask, faceAutoencoderTask } from "./tasks/faces";
-import { ae2dTask, vaeTask } from "./tasks/mnist";
-import { pcaTask } from "./tasks/pca";
-import type { ClosedFormTask, CommonConfig, GradientTask } from "./tasks/types";
-
-// The registry forgets each task's own data type; every task's data goes only to that same task's functions.
-type AnyGradientTask = GradientTask<CommonConfig, unknown>;
-type AnyTask = AnyGradientTask | ClosedFormTask<unknown>;
-/** By the catalogue's run names, the command line's model argument. */
-const TASKS: Record<string, AnyTask> = Object.fromEntries(
-  [daeTask, faceAutoencoderTask, vaeTask, ae2dTask, pcaTask].map((task) => [task.run.name, task as unknown as AnyTask]),
-);
+import { type AnyGradientTask, TASKS } from "./tasks";
+import type { ClosedFormTask, CommonConfig } from "./tasks/types";
 
 const BACKENDS = ["tensorflow", "webgpu", "wasm", "cpu"] as const satisfies readonly BackendName[];
 
@@ -63,6 +57,8 @@ options:
   --limit N            use only the first N training examples (smoke runs)
   --seed N             seed for initial order, noise and sampling
   --backend NAME       ${BACKENDS.join(" | ")} (default: the first that works, in that order)
+  --workers N          threads computing each step's gradients, data-parallel (default: every core, ${availableParallelism()}
+                       here, on wasm and cpu; 1 on webgpu and tensorflow, which use the device's own parallelism)
   --out DIR            where exported models and manifest.json go (default: models)
   --checkpoint-dir DIR (default: checkpoints/<model>)
   --resume             go on from the checkpoint (its config, overridden by any flags given)
@@ -77,6 +73,7 @@ function parseCommandLine(argv: string[]) {
     options: {
       ...Object.fromEntries([...Object.keys(VALUE_FLAGS), ...Object.keys(PATH_FLAGS)].map((f) => [f, { type: "string" as const }])),
       backend: { type: "string" },
+      workers: { type: "string" },
       out: { type: "string" },
       "checkpoint-dir": { type: "string" },
       resume: { type: "boolean" },
@@ -111,11 +108,15 @@ function parseCommandLine(argv: string[]) {
     if (!(key in task.defaults)) throw new Error(`--${flag} does not apply to ${model}`);
     overrides[key] = path.resolve(String(raw));
   }
+  const workers = values.workers === undefined ? undefined : z.coerce.number().int().positive().max(256).safeParse(values.workers);
+  if (workers?.success === false) throw new Error(`--workers ${values.workers}: expected a whole number from 1 to 256`);
+  if (workers && task.kind !== "gradient") throw new Error(`--workers does not apply to ${model}: it is fitted in one pass`);
   return {
     model,
     task,
     overrides,
     backend: backend as BackendName | undefined,
+    workers: workers?.data,
     modelsDir: path.resolve(String(values.out ?? "models")),
     checkpointDir: path.resolve(String(values["checkpoint-dir"] ?? path.join("checkpoints", model))),
     resume: Boolean(values.resume),
@@ -143,22 +144,34 @@ async function trainGradientModel(model: string, task: AnyGradientTask, options:
     ? { ...resumed, config: savedConfig, backend }
     : { model, config: savedConfig, epoch: 0, examplesSeen: 0, seconds: 0, backend, history: [] };
   log(`config: ${JSON.stringify(config)}`);
-  const trainer = await task.prepare(config, data, { backend, log });
+  const replica = task.replica(config);
+  const optimizer = tf.train.adam(config.learningRate);
+  const run = task.prepare(config, data, replica, { backend, log });
   if (resumed) {
-    await restoreCheckpoint(options.checkpointDir, trainer.models, trainer.optimizer);
+    await restoreCheckpoint(options.checkpointDir, replica.models, optimizer);
     const where = resumed.position ? `in epoch ${resumed.epoch + 1} after ${resumed.position.done} of its examples` : `after epoch ${resumed.epoch}`;
     log(`resumed from ${options.checkpointDir} ${where} (${resumed.examplesSeen} examples seen)`);
   }
-  log(`training ${model} on ${trainer.examplesPerEpoch} examples; checkpoints in ${options.checkpointDir}`);
-  const stop = await trainLoop(trainer, state, options.checkpointDir, log);
+  const threads = options.workers ?? defaultWorkers(backend);
+  // The workers build their replicas from the config, and take the (restored) weights with each step's shard.
+  const stepper = threads > 1 ? await parallelStepper(replica, optimizer, threads, { run: model, config, backend }) : localStepper(replica, optimizer);
+  log(`training ${model} on ${run.examplesPerEpoch} examples with ${threads} worker${threads === 1 ? "" : "s"}; checkpoints in ${options.checkpointDir}`);
+  const trainer = { models: replica.models, optimizer, examplesPerEpoch: run.examplesPerEpoch, evaluate: run.evaluate, step: (indices: Int32Array, random: Random) => stepper.step(run.batch(indices, random)) };
+  let stop: Awaited<ReturnType<typeof trainLoop>>;
+  try {
+    stop = await trainLoop(trainer, state, options.checkpointDir, log);
+  } finally {
+    await stepper.close();
+  }
   if (stop === "interrupted") {
     process.exitCode = 130; // the shell's convention for a run ended by Ctrl-C
     return;
   }
   const last = state.history.at(-1) ?? {};
-  const entries = await task.export(trainer, data, options.modelsDir, {
+  const entries = await task.export(replica, data, options.modelsDir, {
     config: { ...savedConfig },
     backend,
+    workers: threads,
     seconds: Math.round(state.seconds * 10) / 10,
     examplesSeen: state.examplesSeen,
     epochs: state.epoch,
@@ -176,6 +189,14 @@ async function fitClosedFormModel(task: ClosedFormTask<unknown>, options: Option
   const entries = await task.fitAndExport(config, data, options.modelsDir, { backend, log });
   await updateManifest(options.modelsDir, entries);
   log(`exported ${Object.keys(entries).join(", ")} to ${options.modelsDir}`);
+}
+
+/**
+ * Every core on the CPU backends, where each thread adds a share of the work; one on webgpu and tensorflow, which
+ * already use the whole device (a GPU, or libtensorflow's own thread pool).
+ */
+function defaultWorkers(backend: BackendName): number {
+  return backend === "wasm" || backend === "cpu" ? availableParallelism() : 1;
 }
 
 async function startBackend(options: Options): Promise<BackendName> {

@@ -19,10 +19,10 @@ export interface Trainer {
   optimizer: tf.Optimizer;
   examplesPerEpoch: number;
   /**
-   * One optimisation step on the given examples; returns the loss terms (means over the batch), kept alive. Every
-   * random choice it makes (augmentation, noise, sampling) comes from `random`, so that a resumed run repeats it.
+   * One optimisation step on the given examples; resolves to the loss terms (means over the batch). Every random
+   * choice it makes (augmentation, noise, sampling) comes from `random`, so that a resumed run repeats it.
    */
-  step(indices: Int32Array, random: Random): Record<string, tf.Scalar>;
+  step(indices: Int32Array, random: Random): Promise<Record<string, number>>;
   /** Held-out metrics, run after each epoch. */
   evaluate(): Promise<Record<string, number>>;
 }
@@ -97,10 +97,8 @@ export async function trainLoop<Config extends LoopConfig>(
         const indices = order.subarray(done, Math.min(done + batchSize, order.length));
         const learningRate = rateAt(done);
         setLearningRate(trainer.optimizer, learningRate);
-        const terms = trainer.step(indices, random);
-        for (const [name, scalar] of Object.entries(terms)) {
-          const value = (await scalar.data())[0];
-          scalar.dispose();
+        const terms = await trainer.step(indices, random);
+        for (const [name, value] of Object.entries(terms)) {
           if (!Number.isFinite(value)) {
             throw new NanLossError(`loss term '${name}' became ${value} at epoch ${state.epoch + 1}, example ${done}`);
           }

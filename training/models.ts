@@ -116,12 +116,14 @@ function mlp(spec: ModelSpec, hidden: number[], kernels: Kernels, activation?: "
 /** The tfjs model's own name: the catalogue key with underscores ("vae_encoder"), as tfjs layer names go. */
 const modelName = (spec: ModelSpec) => spec.key.replaceAll("-", "_");
 
-/** The reparameterisation trick: z = mean + exp(log_var / 2) * eps, eps ~ N(0, I). */
+/** The reparameterisation trick: z = mean + exp(log_var / 2) * eps, for standard normal draws eps. */
+export function reparameterize(zMean: tf.Tensor2D, zLogVar: tf.Tensor2D, epsilon: tf.Tensor2D): tf.Tensor2D {
+  return tf.tidy(() => tf.add(zMean, tf.mul(tf.exp(tf.mul(zLogVar, 0.5)), epsilon)) as tf.Tensor2D);
+}
+
+/** z ~ N(mean, exp(log_var)), with tfjs' seeded normal draws. */
 export function sampleLatent(zMean: tf.Tensor2D, zLogVar: tf.Tensor2D, seed?: number): tf.Tensor2D {
-  return tf.tidy(() => {
-    const epsilon = tf.randomNormal(zMean.shape, 0, 1, "float32", seed);
-    return tf.add(zMean, tf.mul(tf.exp(tf.mul(zLogVar, 0.5)), epsilon)) as tf.Tensor2D;
-  });
+  return tf.tidy(() => reparameterize(zMean, zLogVar, tf.randomNormal(zMean.shape, 0, 1, "float32", seed)));
 }
 
 /**

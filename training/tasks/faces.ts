@@ -8,11 +8,10 @@ import type { Random } from "../../lib/random";
 import { corrupt } from "../corruption";
 import { type FaceSet, firstFaces, holdOutFaces, loadFaces } from "../data/faces";
 import { exportLayersModel } from "../export";
-import type { Trainer } from "../loop";
 import { buildDae, buildPlainFaceAutoencoder, seededKernels } from "../models";
 import { readTensor } from "../read-tensor";
 import { DEFAULT_SCHEDULE } from "../schedule";
-import type { CommonConfig, GradientTask } from "./types";
+import type { CommonConfig, GradientTask, Replica, TaskRun } from "./types";
 
 /** The face models: the blind denoising autoencoder and the seed's plain (reconstruction-only) autoencoder. */
 
@@ -98,28 +97,29 @@ async function loadFaceData(config: CommonConfig): Promise<FaceData> {
   return { faces: firstFaces(train, config.limit || undefined), heldOut: validation };
 }
 
-function faceTrainer(
-  { faces, heldOut }: FaceData,
-  config: CommonConfig,
-  model: tf.LayersModel,
-  name: string,
-  makeInput: (clean: Float32Array, count: number, random: Random) => Float32Array,
-): Trainer {
-  const optimizer = tf.train.adam(config.learningRate);
-  const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
+/**
+ * A face model's replica: trained to map its input to the clean face (squared error). The input is the noisy face
+ * for the DAE, the clean one for the plain autoencoder: what `faceRun` puts in the batch.
+ */
+function faceReplica(name: string, model: tf.LayersModel): Replica {
   return {
     models: { [name]: model },
-    optimizer,
+    loss: ({ input, clean }) => ({ mse: tf.losses.meanSquaredError(clean, model.apply(input, { training: true }) as tf.Tensor) as tf.Scalar }),
+  };
+}
+
+/** Batches of clean faces, flipped at random, and the model's input made from them; validation PSNR per epoch. */
+function faceRun(
+  { faces, heldOut }: FaceData,
+  model: tf.LayersModel,
+  makeInput: (clean: Float32Array, count: number, random: Random) => Float32Array,
+): TaskRun {
+  return {
     examplesPerEpoch: faces.count,
-    step(indices, random) {
+    batch(indices, random) {
       const clean = cleanBatch(faces, indices, random);
-      const input = makeInput(clean, indices.length, random);
-      const shape: [number, number, number, number] = [indices.length, FACE_SIDE, FACE_SIDE, 3];
-      return tf.tidy(() => {
-        const [x, target] = [tf.tensor4d(input, shape), tf.tensor4d(clean, shape)];
-        const loss = optimizer.minimize(() => tf.losses.meanSquaredError(target, model.apply(x, { training: true }) as tf.Tensor), true, variables);
-        return { mse: loss as tf.Scalar };
-      });
+      const shape = [indices.length, FACE_SIDE, FACE_SIDE, 3];
+      return { count: indices.length, inputs: { input: { data: makeInput(clean, indices.length, random), shape }, clean: { data: clean, shape } } };
     },
     async evaluate() {
       return { "val_psnr_gauss0.1": await validationPsnr(model, heldOut) };
@@ -127,19 +127,21 @@ function faceTrainer(
   };
 }
 
+const onlyModel = (replica: Replica) => Object.values(replica.models)[0];
+
 export const daeTask: GradientTask<DaeTaskConfig, FaceData> = {
   kind: "gradient",
   run: RUNS.dae,
   description: "blind convolutional denoising autoencoder for 64x64 faces (gaussian, salt-and-pepper, masking, clean)",
   defaults: { ...commonFaceDefaults, ...DEFAULT_DAE_ARCHITECTURE },
   loadData: loadFaceData,
-  async prepare(config, data, { log }) {
+  replica: (config) => faceReplica(MODELS.dae.key, buildDae({ filters: config.filters, depth: config.depth, downsampling: config.downsampling }, seededKernels(config.seed))),
+  prepare(_config, data, replica, { log }) {
     log(`validation: ${data.heldOut.source}`);
-    const model = buildDae({ filters: config.filters, depth: config.depth, downsampling: config.downsampling }, seededKernels(config.seed));
-    return faceTrainer(data, config, model, MODELS.dae.key, corruptBatch);
+    return faceRun(data, onlyModel(replica), corruptBatch);
   },
-  async export(trainer, _data, modelsDir, training) {
-    return { [MODELS.dae.key]: await exportLayersModel(trainer.models[MODELS.dae.key], modelsDir, MODELS.dae, training) };
+  async export(replica, _data, modelsDir, training) {
+    return { [MODELS.dae.key]: await exportLayersModel(onlyModel(replica), modelsDir, MODELS.dae, training) };
   },
 };
 
@@ -149,12 +151,12 @@ export const faceAutoencoderTask: GradientTask<CommonConfig, FaceData> = {
   description: "the seed's plain undercomplete convolutional autoencoder for 64x64 faces (reconstruction only)",
   defaults: commonFaceDefaults,
   loadData: loadFaceData,
-  async prepare(config, data, { log }) {
+  replica: (config) => faceReplica(MODELS.faceAutoencoder.key, buildPlainFaceAutoencoder(seededKernels(config.seed))),
+  prepare(_config, data, replica, { log }) {
     log(`validation: ${data.heldOut.source}`);
-    return faceTrainer(data, config, buildPlainFaceAutoencoder(seededKernels(config.seed)), MODELS.faceAutoencoder.key, (clean) => clean);
+    return faceRun(data, onlyModel(replica), (clean) => clean);
   },
-  async export(trainer, _data, modelsDir, training) {
-    const spec = MODELS.faceAutoencoder;
-    return { [spec.key]: await exportLayersModel(trainer.models[spec.key], modelsDir, spec, training) };
+  async export(replica, _data, modelsDir, training) {
+    return { [MODELS.faceAutoencoder.key]: await exportLayersModel(onlyModel(replica), modelsDir, MODELS.faceAutoencoder, training) };
   },
 };

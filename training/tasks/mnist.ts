@@ -1,13 +1,13 @@
 import * as tf from "@tensorflow/tfjs";
-import { DIGIT_PIXELS, type EmbeddingId, LATENT_LABELS_PATH, latentCodesPath, MODELS, RUNS } from "../../lib/catalogue";
+import { DIGIT_PIXELS, type EmbeddingId, LATENT_DIM, LATENT_LABELS_PATH, latentCodesPath, MODELS, RUNS } from "../../lib/catalogue";
 import type { ModelEntry } from "../../lib/manifest";
 import { loadMnist, type MnistSplit } from "../data/idx";
 import { autoencode, squaredErrorPerDigit, vaeNegativeElbo } from "../evaluation/mnist-measures";
-import { digitsTensor, encodeAll } from "../data/mnist-tensors";
+import { digitsFloats, encodeAll } from "../data/mnist-tensors";
 import { exportDataFile, exportLayersModel } from "../export";
-import { AE2D_CONFIG, buildDigitDecoder, buildDigitEncoder, buildVaeEncoder, DEFAULT_VAE_CONFIG, sampleLatent, seededKernels, vaeLossTerms } from "../models";
+import { AE2D_CONFIG, buildDigitDecoder, buildDigitEncoder, buildVaeEncoder, DEFAULT_VAE_CONFIG, type Kernels, reparameterize, seededKernels, vaeLossTerms } from "../models";
 import { DEFAULT_SCHEDULE } from "../schedule";
-import type { CommonConfig, GradientTask } from "./types";
+import type { CommonConfig, GradientTask, Replica } from "./types";
 
 /**
  * The MNIST models behind the latent explorer: the 2-D VAE and the deterministic 784-1000-500-250-2 autoencoder of
@@ -47,37 +47,40 @@ export async function exportCodes(modelsDir: string, id: EmbeddingId, codes: Flo
   };
 }
 
+/** The digits of a batch, for the models' input. */
+const digitsInput = (train: MnistSplit, indices: Int32Array) => ({ data: digitsFloats(train, indices), shape: [indices.length, DIGIT_PIXELS] });
+
+/** An encoder and a decoder built from one seed (so that every replica starts alike). */
+function encoderDecoder(config: CommonConfig, build: (kernels: Kernels) => [tf.LayersModel, tf.LayersModel]): Replica["models"] {
+  const [encoder, decoder] = build(seededKernels(config.seed));
+  return { encoder, decoder };
+}
+
 export const vaeTask: GradientTask<CommonConfig, MnistSets> = {
   kind: "gradient",
   run: RUNS.vae,
   description: "variational autoencoder with a 2-D latent space on MNIST (MLP 784-512-256-2)",
   defaults: mnistDefaults,
   loadData: loadMnistSets,
-  async prepare(config, { train, test }) {
-    const kernels = seededKernels(config.seed);
-    const encoder = buildVaeEncoder(DEFAULT_VAE_CONFIG, kernels);
-    const decoder = buildDigitDecoder(DEFAULT_VAE_CONFIG, MODELS.vaeDecoder, kernels);
-    const optimizer = tf.train.adam(config.learningRate);
-    const variables = [...encoder.trainableWeights, ...decoder.trainableWeights].map((w) => w.read() as tf.Variable);
+  replica(config) {
+    const models = encoderDecoder(config, (kernels) => [buildVaeEncoder(DEFAULT_VAE_CONFIG, kernels), buildDigitDecoder(DEFAULT_VAE_CONFIG, MODELS.vaeDecoder, kernels)]);
     return {
-      models: { encoder, decoder },
-      optimizer,
+      models,
+      loss({ x, epsilon }) {
+        const [zMean, zLogVar] = models.encoder.apply(x, { training: true }) as tf.Tensor2D[];
+        const z = reparameterize(zMean, zLogVar, epsilon as tf.Tensor2D);
+        const terms = vaeLossTerms(x as tf.Tensor2D, models.decoder.apply(z, { training: true }) as tf.Tensor2D, zMean, zLogVar);
+        return { reconstruction: terms.reconstruction, kl: terms.kl };
+      },
+    };
+  },
+  prepare(_config, { train, test }, { models: { encoder, decoder } }) {
+    return {
       examplesPerEpoch: train.count,
-      step(indices, random) {
-        // The sampling noise's seed comes from the loop's random source, so a resumed run draws the same.
-        const samplingSeed = Math.floor(random.uniform() * 2 ** 31);
-        return tf.tidy(() => {
-          const x = digitsTensor(train, indices);
-          let kept: { reconstruction: tf.Scalar; kl: tf.Scalar } | undefined;
-          optimizer.minimize(() => {
-            const [zMean, zLogVar] = encoder.apply(x, { training: true }) as tf.Tensor2D[];
-            const z = sampleLatent(zMean, zLogVar, samplingSeed);
-            const terms = vaeLossTerms(x, decoder.apply(z, { training: true }) as tf.Tensor2D, zMean, zLogVar);
-            kept = { reconstruction: tf.keep(terms.reconstruction), kl: tf.keep(terms.kl) };
-            return tf.add(terms.reconstruction, terms.kl) as tf.Scalar;
-          }, false, variables);
-          return kept!;
-        });
+      batch(indices, random) {
+        // The sampling noise comes from the loop's random source: a resumed run, or one on more workers, draws the same.
+        const epsilon = { data: Float32Array.from({ length: indices.length * LATENT_DIM }, () => random.normal()), shape: [indices.length, LATENT_DIM] };
+        return { count: indices.length, inputs: { x: digitsInput(train, indices), epsilon } };
       },
       async evaluate() {
         const { negativeElbo, reconstruction, kl } = await vaeNegativeElbo(encoder, decoder, test, 1);
@@ -85,8 +88,7 @@ export const vaeTask: GradientTask<CommonConfig, MnistSets> = {
       },
     };
   },
-  async export(trainer, { test }, modelsDir, training) {
-    const { encoder, decoder } = trainer.models;
+  async export({ models: { encoder, decoder } }, { test }, modelsDir, training) {
     const codes = await encodeAll(test, (x) => (encoder.predict(x, { batchSize: 1000 }) as tf.Tensor[])[0]);
     const { vaeEncoder, vaeDecoder } = MODELS;
     return {
@@ -102,34 +104,27 @@ export const ae2dTask: GradientTask<CommonConfig, MnistSets> = {
   description: "deterministic 784-1000-500-250-2 autoencoder on MNIST (Hinton & Salakhutdinov 2006, Fig. 3)",
   defaults: mnistDefaults,
   loadData: loadMnistSets,
-  async prepare(config, { train, test }) {
-    const kernels = seededKernels(config.seed);
-    const encoder = buildDigitEncoder(AE2D_CONFIG, kernels);
-    const decoder = buildDigitDecoder(AE2D_CONFIG, MODELS.ae2dDecoder, kernels);
-    const optimizer = tf.train.adam(config.learningRate);
-    const variables = [...encoder.trainableWeights, ...decoder.trainableWeights].map((w) => w.read() as tf.Variable);
+  replica(config) {
+    const models = encoderDecoder(config, (kernels) => [buildDigitEncoder(AE2D_CONFIG, kernels), buildDigitDecoder(AE2D_CONFIG, MODELS.ae2dDecoder, kernels)]);
     return {
-      models: { encoder, decoder },
-      optimizer,
-      examplesPerEpoch: train.count,
-      step(indices) {
-        return tf.tidy(() => {
-          const x = digitsTensor(train, indices);
-          // Cross-entropy trains the sigmoid output faster than squared error; the evaluation reports squared error.
-          const loss = optimizer.minimize(() => {
-            const y = decoder.apply(encoder.apply(x, { training: true }), { training: true }) as tf.Tensor;
-            return tf.mul(tf.mean(tf.metrics.binaryCrossentropy(x, y)), DIGIT_PIXELS) as tf.Scalar;
-          }, true, variables);
-          return { bce: loss as tf.Scalar };
-        });
+      models,
+      // Cross-entropy trains the sigmoid output faster than squared error; the evaluation reports squared error.
+      loss({ x }) {
+        const y = models.decoder.apply(models.encoder.apply(x, { training: true }), { training: true }) as tf.Tensor;
+        return { bce: tf.mul(tf.mean(tf.metrics.binaryCrossentropy(x, y)), DIGIT_PIXELS) as tf.Scalar };
       },
+    };
+  },
+  prepare(_config, { train, test }, { models: { encoder, decoder } }) {
+    return {
+      examplesPerEpoch: train.count,
+      batch: (indices) => ({ count: indices.length, inputs: { x: digitsInput(train, indices) } }),
       async evaluate() {
         return { test_squared_error: await squaredErrorPerDigit(test, autoencode(encoder, decoder)) };
       },
     };
   },
-  async export(trainer, { test }, modelsDir, training) {
-    const { encoder, decoder } = trainer.models;
+  async export({ models: { encoder, decoder } }, { test }, modelsDir, training) {
     const codes = await encodeAll(test, (x) => encoder.predict(x, { batchSize: 1000 }) as tf.Tensor);
     const { ae2dEncoder, ae2dDecoder } = MODELS;
     return {

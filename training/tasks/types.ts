@@ -1,6 +1,10 @@
+import type * as tf from "@tensorflow/tfjs";
+import type { LayersModel } from "@tensorflow/tfjs-layers";
 import type { RunSpec } from "../../lib/catalogue";
 import type { ModelEntry } from "../../lib/manifest";
-import type { Trainer, LoopConfig } from "../loop";
+import type { Random } from "../../lib/random";
+import type { TensorData } from "../../lib/run-model";
+import type { LoopConfig } from "../loop";
 
 /** Settings every gradient-trained model has; each task adds its own. Plain values, overridable by CLI flags. */
 export interface CommonConfig extends LoopConfig {
@@ -18,6 +22,34 @@ export interface TrainingContext {
 }
 
 /**
+ * One step's examples, ready for the models: each input's values with its shape, the first dimension the examples.
+ * Plain arrays, so that a batch can be split and sent to the workers of `--workers`.
+ */
+export interface Batch {
+  count: number;
+  inputs: Record<string, TensorData>;
+}
+
+/**
+ * A run's models and its loss, built alike on the main thread and in each worker (from the config alone: the
+ * same seeded starting weights everywhere).
+ */
+export interface Replica {
+  /** The models the checkpoint holds and the export writes, by folder name. */
+  models: Record<string, LayersModel>;
+  /** The loss terms of a batch (means over its examples); training minimizes their sum. Called inside a tidy. */
+  loss(inputs: Record<string, tf.Tensor>): Record<string, tf.Scalar>;
+}
+
+/** What only the main thread does for a run: batches from the data, and the held-out metrics after each epoch. */
+export interface TaskRun {
+  examplesPerEpoch: number;
+  /** The step's batch. Every random choice (augmentation, noise, the VAE's sampling) comes from `random`. */
+  batch(indices: Int32Array, random: Random): Batch;
+  evaluate(): Promise<Record<string, number>>;
+}
+
+/**
  * A model trained by gradient descent. Data is loaded before a backend is chosen, so that a bad data file is
  * reported at once, before any backend starts (and prints) anything.
  */
@@ -28,9 +60,10 @@ export interface GradientTask<Config extends CommonConfig, Data> {
   description: string;
   defaults: Config;
   loadData(config: Config): Promise<Data>;
-  prepare(config: Config, data: Data, context: TrainingContext): Promise<Trainer>;
+  replica(config: Config): Replica;
+  prepare(config: Config, data: Data, replica: Replica, context: TrainingContext): TaskRun;
   /** Writes the trained models (and any data files) under `modelsDir`; returns their manifest entries. */
-  export(trainer: Trainer, data: Data, modelsDir: string, training: ModelEntry["training"]): Promise<Record<string, ModelEntry>>;
+  export(replica: Replica, data: Data, modelsDir: string, training: ModelEntry["training"]): Promise<Record<string, ModelEntry>>;
 }
 
 export interface ClosedFormConfig {
