@@ -108,17 +108,28 @@ export interface DaeArchitecture {
    * way out. Each factor of 2 makes the body 4x cheaper, which is what lets the model train on a CPU.
    */
   downsampling: 1 | 2 | 4;
+  /**
+   * How the image goes down to the body's resolution and back up: "conv", learned convolutions over overlapping
+   * patches (kernel 2r, stride r); "shuffle", pixel unshuffle and shuffle (FFDNet), which move each pixel of an
+   * r x r block into a channel of its own and back, losing nothing.
+   */
+  resample: "conv" | "shuffle";
+  /** 3x3 convolutions at full resolution before the body and after it (joined across the body by a skip), or 0. */
+  edge: number;
+  /** Channels of the full-resolution convolutions. */
+  edgeFilters: number;
 }
 
-export const DEFAULT_DAE_ARCHITECTURE: DaeArchitecture = { filters: 64, depth: 6, downsampling: 2 };
+export const DEFAULT_DAE_ARCHITECTURE: DaeArchitecture = { filters: 64, depth: 6, downsampling: 2, resample: "conv", edge: 0, edgeFilters: 32 };
 
 /**
- * The DAE's receptive-field radius, rounded up: the patch convolution (kernel 2r) and the transposed one reach 2r
- * pixels each, and each 3x3 convolution of the body at 1/r resolution reaches r more.
+ * The DAE's receptive-field radius, rounded up: the way down and back up (patch convolutions of kernel 2r, or a
+ * pixel unshuffle followed by a 3x3 convolution and its mirror) reach 2r pixels each, each 3x3 convolution of the
+ * body at 1/r resolution reaches r more, and each full-resolution edge convolution one more on each side.
  */
-export function daeMargin({ depth, downsampling }: { depth: number; downsampling: number }): number {
+export function daeMargin({ depth, downsampling, edge = 0 }: { depth: number; downsampling: number; edge?: number }): number {
   const r = Math.max(1, downsampling);
-  return roundUp(Math.max(8, (depth + 5) * r), r);
+  return roundUp(Math.max(8, (depth + 5) * r + 2 * edge), r);
 }
 
 /**
@@ -130,5 +141,6 @@ export function daeTileOptions(config: Record<string, unknown> | undefined, tile
   const downsampling = integer(config?.downsampling, 1, DEFAULT_DAE_ARCHITECTURE.downsampling);
   // A body of no convolutions (depth 0) is a real architecture, not a missing value.
   const depth = integer(config?.depth, 0, DEFAULT_DAE_ARCHITECTURE.depth);
-  return { tile, margin: daeMargin({ depth, downsampling }), multiple: downsampling };
+  const edge = integer(config?.edge, 0, DEFAULT_DAE_ARCHITECTURE.edge);
+  return { tile, margin: daeMargin({ depth, downsampling, edge }), multiple: downsampling };
 }

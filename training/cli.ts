@@ -35,6 +35,10 @@ const VALUE_FLAGS = {
   filters: { key: "filters", schema: z.coerce.number().int().positive() },
   depth: { key: "depth", schema: z.coerce.number().int().nonnegative() },
   downsampling: { key: "downsampling", schema: z.coerce.number().pipe(z.union([z.literal(1), z.literal(2), z.literal(4)])) },
+  resample: { key: "resample", schema: z.enum(["conv", "shuffle"]) },
+  edge: { key: "edge", schema: z.coerce.number().int().nonnegative() },
+  "edge-filters": { key: "edgeFilters", schema: z.coerce.number().int().positive() },
+  "impulse-share": { key: "impulseShare", schema: z.coerce.number().min(0).max(0.85) },
 } as const;
 const PATH_FLAGS = { data: "data", "test-data": "testData" } as const;
 
@@ -63,7 +67,10 @@ options:
   --checkpoint-dir DIR (default: checkpoints/<model>)
   --resume             go on from the checkpoint (its config, overridden by any flags given)
   --max-minutes M      stop after M minutes of training, checkpoint and export
-  --filters N, --depth N, --downsampling N   DAE architecture
+  --filters N, --depth N, --downsampling N   DAE architecture: the body's channels, 3x3 convolutions, 1/N resolution
+  --resample S         conv | shuffle: the way down to the body and back (DAE)
+  --edge N, --edge-filters N   full-resolution 3x3 convolutions before and after the body, and their channels (DAE)
+  --impulse-share X    share of training images with salt-and-pepper or masking noise (DAE; default 0.3)
   -h, --help`;
 
 function parseCommandLine(argv: string[]) {
@@ -167,7 +174,8 @@ async function trainGradientModel(model: string, task: AnyGradientTask, options:
     process.exitCode = 130; // the shell's convention for a run ended by Ctrl-C
     return;
   }
-  const last = state.history.at(-1) ?? {};
+  // A run stopped by its time budget exports weights newer than its last epoch's record: score them afresh.
+  const metrics = stop === "done" ? withoutCounters(state.history.at(-1) ?? {}) : await run.evaluate();
   const entries = await task.export(replica, data, options.modelsDir, {
     config: { ...savedConfig },
     backend,
@@ -176,7 +184,7 @@ async function trainGradientModel(model: string, task: AnyGradientTask, options:
     examplesSeen: state.examplesSeen,
     epochs: state.epoch,
     trainedAt: new Date().toISOString(),
-    metrics: Object.fromEntries(Object.entries(last).filter(([k]) => k !== "epoch" && k !== "lr")),
+    metrics,
   });
   await updateManifest(options.modelsDir, entries);
   log(`exported ${Object.keys(entries).join(", ")} to ${options.modelsDir} (${state.examplesSeen} examples seen, ${state.seconds.toFixed(0)} s)`);
@@ -189,6 +197,11 @@ async function fitClosedFormModel(task: ClosedFormTask<unknown>, options: Option
   const entries = await task.fitAndExport(config, data, options.modelsDir, { backend, log });
   await updateManifest(options.modelsDir, entries);
   log(`exported ${Object.keys(entries).join(", ")} to ${options.modelsDir}`);
+}
+
+/** An epoch's record without its bookkeeping: the loss terms and held-out metrics. */
+function withoutCounters(record: Record<string, number>): Record<string, number> {
+  return Object.fromEntries(Object.entries(record).filter(([name]) => name !== "epoch" && name !== "lr"));
 }
 
 /**

@@ -28,28 +28,74 @@ const unseeded: Kernels = () => undefined;
 /**
  * Denoising autoencoder: fully convolutional (any input whose sides are multiples of `downsampling`), overcomplete
  * (no bottleneck: more channels than the input has values per patch) and residual: the network predicts the
- * correction to the noisy input, and a ReLU capped at 1 clips the sum to [0, 1].
+ * correction to the noisy input, and a ReLU capped at 1 clips the sum to [0, 1]. Its body works at 1/r resolution;
+ * optional full-resolution convolutions around it (`edge`) see single pixels, joined across the body by a skip.
  */
-export function buildDae(config: DaeArchitecture = DEFAULT_DAE_ARCHITECTURE, kernels = unseeded): tfl.LayersModel {
+export function buildDae(config: Partial<DaeArchitecture> = {}, kernels = unseeded): tfl.LayersModel {
   const spec = MODELS.dae;
-  const { filters, depth, downsampling: r } = config;
+  const { filters, depth, downsampling: r, resample, edge, edgeFilters } = { ...DEFAULT_DAE_ARCHITECTURE, ...config };
+  const conv = (channels: number, kernelSize: number, activation?: "relu") =>
+    tfl.layers.conv2d({ filters: channels, kernelSize, padding: "same", activation, kernelInitializer: kernels() });
   const noisy = input(spec.inputs[0]);
-  // Patches overlap (kernel 2r, stride r) so that neighbouring cells see each other's borders.
-  const patchKernel = r === 1 ? 3 : 2 * r;
-  let x = tfl.layers
-    .conv2d({ filters, kernelSize: patchKernel, strides: r, padding: "same", activation: "relu", kernelInitializer: kernels() })
-    .apply(noisy) as tfl.SymbolicTensor;
-  for (let d = 0; d < depth; d++) {
-    x = tfl.layers.conv2d({ filters, kernelSize: 3, padding: "same", activation: "relu", kernelInitializer: kernels() }).apply(x) as tfl.SymbolicTensor;
+  let skip: tfl.SymbolicTensor = noisy;
+  for (let i = 0; i < edge; i++) skip = conv(edgeFilters, 3, "relu").apply(skip) as tfl.SymbolicTensor;
+  let x = down(skip, filters, r, resample, kernels);
+  for (let d = 0; d < depth; d++) x = conv(filters, 3, "relu").apply(x) as tfl.SymbolicTensor;
+  // Without edge layers the way up gives the correction itself; with them, features that meet the skip.
+  let correction = up(x, edge > 0 ? edgeFilters : 3, r, resample, kernels, edge > 0 ? "relu" : undefined);
+  if (edge > 0) {
+    correction = tfl.layers.add().apply([correction, skip]) as tfl.SymbolicTensor;
+    for (let i = 1; i < edge; i++) correction = conv(edgeFilters, 3, "relu").apply(correction) as tfl.SymbolicTensor;
+    correction = conv(3, 3).apply(correction) as tfl.SymbolicTensor;
   }
-  const correction = (
-    r === 1
-      ? tfl.layers.conv2d({ filters: 3, kernelSize: 3, padding: "same", kernelInitializer: kernels() })
-      : tfl.layers.conv2dTranspose({ filters: 3, kernelSize: patchKernel, strides: r, padding: "same", kernelInitializer: kernels() })
-  ).apply(x) as tfl.SymbolicTensor;
   const sum = tfl.layers.add().apply([noisy, correction]) as tfl.SymbolicTensor;
   const output = tfl.layers.reLU({ maxValue: 1, name: spec.outputs[0].name }).apply(sum) as tfl.SymbolicTensor;
   return tfl.model({ inputs: noisy, outputs: output, name: modelName(spec) });
+}
+
+/** To the body's resolution and `filters` channels. */
+function down(x: tfl.SymbolicTensor, filters: number, r: number, resample: DaeArchitecture["resample"], kernels: Kernels): tfl.SymbolicTensor {
+  if (resample === "shuffle" && r > 1) {
+    const cells = pixelShuffle(x, channelsOf(x), r, "unshuffle");
+    return tfl.layers.conv2d({ filters, kernelSize: 3, padding: "same", activation: "relu", kernelInitializer: kernels() }).apply(cells) as tfl.SymbolicTensor;
+  }
+  // Patches overlap (kernel 2r, stride r) so that neighbouring cells see each other's borders.
+  const kernelSize = r === 1 ? 3 : 2 * r;
+  return tfl.layers.conv2d({ filters, kernelSize, strides: r, padding: "same", activation: "relu", kernelInitializer: kernels() }).apply(x) as tfl.SymbolicTensor;
+}
+
+/** Back to full resolution with `channels` channels. */
+function up(x: tfl.SymbolicTensor, channels: number, r: number, resample: DaeArchitecture["resample"], kernels: Kernels, activation?: "relu"): tfl.SymbolicTensor {
+  if (r === 1) return tfl.layers.conv2d({ filters: channels, kernelSize: 3, padding: "same", activation, kernelInitializer: kernels() }).apply(x) as tfl.SymbolicTensor;
+  if (resample === "shuffle") {
+    const cells = tfl.layers.conv2d({ filters: channels * r * r, kernelSize: 3, padding: "same", activation, kernelInitializer: kernels() }).apply(x) as tfl.SymbolicTensor;
+    return pixelShuffle(cells, channels, r, "shuffle");
+  }
+  return tfl.layers.conv2dTranspose({ filters: channels, kernelSize: 2 * r, strides: r, padding: "same", activation, kernelInitializer: kernels() }).apply(x) as tfl.SymbolicTensor;
+}
+
+const channelsOf = (x: tfl.SymbolicTensor) => x.shape.at(-1)!;
+
+/**
+ * Pixel unshuffle (space to depth: each r x r block of `channels` channels into r*r*channels channels of one
+ * cell) or shuffle (the reverse), as stock layers, so the exported files stay plain LayersModels: a stride-r
+ * convolution, or its transpose, whose fixed one-hot kernel only moves values. Not trained.
+ */
+export function pixelShuffle(x: tfl.SymbolicTensor, channels: number, r: number, direction: "unshuffle" | "shuffle"): tfl.SymbolicTensor {
+  const cellChannels = channels * r * r;
+  const layer =
+    direction === "unshuffle"
+      ? tfl.layers.conv2d({ filters: cellChannels, kernelSize: r, strides: r, useBias: false, trainable: false })
+      : tfl.layers.conv2dTranspose({ filters: channels, kernelSize: r, strides: r, useBias: false, trainable: false });
+  const output = layer.apply(x) as tfl.SymbolicTensor;
+  // Both kernels are [r, r, channels, r*r*channels]-shaped one-hot maps: block position (i, j) and channel c to
+  // cell channel (i*r + j)*channels + c (a convolution's kernel is [h, w, in, out], a transpose's [h, w, out, in]).
+  const oneHot = new Float32Array(r * r * channels * cellChannels);
+  for (let i = 0; i < r; i++) for (let j = 0; j < r; j++) for (let c = 0; c < channels; c++) {
+    oneHot[((i * r + j) * channels + c) * cellChannels + (i * r + j) * channels + c] = 1;
+  }
+  layer.setWeights([tf.tensor4d(oneHot, [r, r, channels, cellChannels])]);
+  return output;
 }
 
 /** The seed's plain undercomplete convolutional autoencoder: 3 stride-2 convolutions, mirrored back up. */

@@ -5,11 +5,12 @@ import { pixelImage } from "../../lib/image";
 import { psnr } from "../../lib/metrics";
 import { applyNoise, quantize8Bit } from "../../lib/noise";
 import type { Random } from "../../lib/random";
-import { corrupt } from "../corruption";
+import { corrupt, DEFAULT_IMPULSE_SHARE } from "../corruption";
 import { type FaceSet, firstFaces, holdOutFaces, loadFaces } from "../data/faces";
 import { exportLayersModel } from "../export";
 import { buildDae, buildPlainFaceAutoencoder, seededKernels } from "../models";
 import { readTensor } from "../read-tensor";
+import { NOISE_SETTINGS } from "../evaluation/settings";
 import { DEFAULT_SCHEDULE } from "../schedule";
 import type { CommonConfig, GradientTask, Replica, TaskRun } from "./types";
 
@@ -21,8 +22,14 @@ const FACE_VALUES = FACE_SIDE * FACE_SIDE * 3;
 const VALIDATION_FACES = 256;
 /** Which people the validation faces are: fixed, so that every run (and a resumed one) holds out the same. */
 const VALIDATION_SEED = 256;
+/** The validation noise: the same draws every epoch and every run, so that their figures compare. */
+const VALIDATION_NOISE_SEED = 12345;
 
-export type DaeTaskConfig = CommonConfig & DaeArchitecture;
+export type DaeTaskConfig = CommonConfig &
+  DaeArchitecture & {
+    /** The share of training images corrupted by impulse noise, salt-and-pepper and masking alike (corruption.ts). */
+    impulseShare: number;
+  };
 
 const commonFaceDefaults = {
   epochs: 20,
@@ -54,23 +61,30 @@ function cleanBatch(faces: FaceSet, indices: Int32Array, random: Random): Float3
   return out;
 }
 
-function corruptBatch(clean: Float32Array, count: number, random: Random): Float32Array {
+function corruptBatch(clean: Float32Array, count: number, random: Random, impulseShare: number): Float32Array {
   const noisy = new Float32Array(clean.length);
   for (let b = 0; b < count; b++) {
-    noisy.set(corrupt(clean.subarray(b * FACE_VALUES, (b + 1) * FACE_VALUES), random), b * FACE_VALUES);
+    noisy.set(corrupt(clean.subarray(b * FACE_VALUES, (b + 1) * FACE_VALUES), random, impulseShare), b * FACE_VALUES);
   }
   return noisy;
 }
 
-/** Mean PSNR of the model's output against the clean faces, for inputs with 8-bit gaussian noise of σ 0.1. */
-async function validationPsnr(model: tf.LayersModel, faces: FaceSet): Promise<number> {
+/**
+ * Mean PSNR of the model's output against the clean validation faces under each of the evaluation's noise settings
+ * (8-bit noisy inputs, a fixed seed each): `val_psnr_<setting>`, the four figures a model is chosen by.
+ */
+async function validationScores(model: tf.LayersModel, faces: FaceSet): Promise<Record<string, number>> {
   const clean = Float32Array.from(faces.pixels, (v) => v / 255);
-  const noisy = quantize8Bit(applyNoise(clean, { kind: "gaussian", level: 0.1 }, 12345));
-  const output = await readTensor(() => model.predict(tf.tensor4d(noisy, [faces.count, FACE_SIDE, FACE_SIDE, 3]), { batchSize: 64 }) as tf.Tensor);
   const face = (a: Float32Array, i: number) => pixelImage(a.subarray(i * FACE_VALUES, (i + 1) * FACE_VALUES), FACE_SIDE, FACE_SIDE);
-  let total = 0;
-  for (let i = 0; i < faces.count; i++) total += psnr(face(output, i), face(clean, i));
-  return total / faces.count;
+  const scores: Record<string, number> = {};
+  for (const [index, setting] of NOISE_SETTINGS.entries()) {
+    const noisy = quantize8Bit(applyNoise(clean, setting.noise, VALIDATION_NOISE_SEED + index));
+    const output = await readTensor(() => model.predict(tf.tensor4d(noisy, [faces.count, FACE_SIDE, FACE_SIDE, 3]), { batchSize: 64 }) as tf.Tensor);
+    let total = 0;
+    for (let i = 0; i < faces.count; i++) total += psnr(face(output, i), face(clean, i));
+    scores[`val_psnr_${setting.id}`] = total / faces.count;
+  }
+  return scores;
 }
 
 export interface FaceData {
@@ -121,9 +135,7 @@ function faceRun(
       const shape = [indices.length, FACE_SIDE, FACE_SIDE, 3];
       return { count: indices.length, inputs: { input: { data: makeInput(clean, indices.length, random), shape }, clean: { data: clean, shape } } };
     },
-    async evaluate() {
-      return { "val_psnr_gauss0.1": await validationPsnr(model, heldOut) };
-    },
+    evaluate: () => validationScores(model, heldOut),
   };
 }
 
@@ -133,12 +145,12 @@ export const daeTask: GradientTask<DaeTaskConfig, FaceData> = {
   kind: "gradient",
   run: RUNS.dae,
   description: "blind convolutional denoising autoencoder for 64x64 faces (gaussian, salt-and-pepper, masking, clean)",
-  defaults: { ...commonFaceDefaults, ...DEFAULT_DAE_ARCHITECTURE },
+  defaults: { ...commonFaceDefaults, ...DEFAULT_DAE_ARCHITECTURE, impulseShare: DEFAULT_IMPULSE_SHARE },
   loadData: loadFaceData,
-  replica: (config) => faceReplica(MODELS.dae.key, buildDae({ filters: config.filters, depth: config.depth, downsampling: config.downsampling }, seededKernels(config.seed))),
-  prepare(_config, data, replica, { log }) {
+  replica: (config) => faceReplica(MODELS.dae.key, buildDae(config, seededKernels(config.seed))),
+  prepare(config, data, replica, { log }) {
     log(`validation: ${data.heldOut.source}`);
-    return faceRun(data, onlyModel(replica), corruptBatch);
+    return faceRun(data, onlyModel(replica), (clean, count, random) => corruptBatch(clean, count, random, config.impulseShare ?? DEFAULT_IMPULSE_SHARE));
   },
   async export(replica, _data, modelsDir, training) {
     return { [MODELS.dae.key]: await exportLayersModel(onlyModel(replica), modelsDir, MODELS.dae, training) };

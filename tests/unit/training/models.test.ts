@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import "@tensorflow/tfjs-backend-cpu";
 import * as tf from "@tensorflow/tfjs-core";
+import * as tfl from "@tensorflow/tfjs-layers";
 import { DEFAULT_DAE_ARCHITECTURE, MODELS } from "@/lib/catalogue";
 import {
   buildDae,
@@ -8,6 +9,7 @@ import {
   buildDigitEncoder,
   buildPlainFaceAutoencoder,
   buildVaeEncoder,
+  pixelShuffle,
   sampleLatent,
   vaeLossTerms,
 } from "@/training/models";
@@ -30,6 +32,29 @@ describe("the builders follow the catalogue", () => {
     expect(tensors(model.inputNames, model.inputs)).toEqual(spec.inputs);
     expect(tensors(model.outputNames, model.outputs)).toEqual(spec.outputs);
     model.dispose();
+  });
+});
+
+describe("pixel shuffle as stock layers", () => {
+  it("unshuffle is the inverse of tfjs' depthToSpace, shuffle is depthToSpace, and neither is trained", () => {
+    const input = tfl.input({ shape: [6, 4, 3] });
+    const down = pixelShuffle(input, 3, 2, "unshuffle");
+    const model = tfl.model({ inputs: input, outputs: [down, pixelShuffle(down, 3, 2, "shuffle")] });
+    const x = tf.randomUniform([2, 6, 4, 3], 0, 1, "float32", 3);
+    const [cells, back] = model.predict(x) as tf.Tensor[];
+    expect(cells.shape).toEqual([2, 3, 2, 12]);
+    expect(Array.from(tf.depthToSpace(cells as tf.Tensor4D, 2).dataSync())).toEqual(Array.from(x.dataSync()));
+    expect(Array.from(back.dataSync())).toEqual(Array.from(x.dataSync()));
+    expect(model.trainableWeights).toHaveLength(0);
+    tf.dispose([x, cells, back]);
+  });
+
+  it("a DAE resampled by pixel shuffle keeps the input size and trains only its convolutions", () => {
+    const model = buildDae({ filters: 8, depth: 1, resample: "shuffle", edge: 1, edgeFilters: 4 });
+    const y = model.predict(tf.zeros([1, 20, 12, 3])) as tf.Tensor;
+    expect(y.shape).toEqual([1, 20, 12, 3]);
+    expect(model.trainableWeights.length).toBe(model.getWeights().length - 2);
+    tf.dispose(y);
   });
 });
 

@@ -67,7 +67,7 @@ describe("npm run train", () => {
     expect(state).toMatchObject({ model: RUNS.dae.name, epoch: 2, examplesSeen: 24, config: { filters: 8, depth: 1 } });
     const entry = manifest().models[MODELS.dae.key];
     expect(entry.training.epochs).toBe(2);
-    expect(entry.training.metrics["val_psnr_gauss0.1"]).toBeGreaterThan(5);
+    for (const setting of ["gaussian-0.1", "gaussian-0.2", "masking-0.5", "salt-pepper-0.1"]) expect(entry.training.metrics[`val_psnr_${setting}`], setting).toBeGreaterThan(5);
     const dae = await loadModelFromFile(path.join(modelsDir, MODELS.dae.entry));
     const y = dae.predict(tf.zeros([1, 96, 64, 3])) as tf.Tensor;
     expect(y.shape).toEqual([1, 96, 64, 3]);
