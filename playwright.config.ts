@@ -15,9 +15,15 @@ import { defineConfig, type PlaywrightTestConfig } from "@playwright/test";
  *   cpu     also --js-flags=--jitless: V8 without a JIT has no WebAssembly (--noexpose_wasm no longer hides it)
  *   server  the same flags and ?backends=webgpu,webgl,wasm,server: plain-JS CPU cannot be switched off by a
  *           browser flag, so the URL leaves it out of the chain, and everything before the server fails.
- * Every project runs backends.spec.ts and latent.spec.ts (whose full spec runs on webgl and wasm, and a hover
- * latency check everywhere); webgl also runs the denoising page's tests, wasm the pages' clean-load check, and server
- * the Deno and bundle checks.
+ * Each project lists the spec files it runs (`testMatch`), so no test is skipped for running on the wrong project:
+ *   every project   backends.spec.ts (the chain lands on the project's backend), whole-photo.spec.ts (the tiled
+ *                   whole photo on that backend), latent-backends.spec.ts (the latent page decodes there too)
+ *   webgpu, webgl   default-chain.spec.ts (without ?backends=, a software GPU starts on WASM)
+ *   webgl           denoise.spec.ts (the denoising page itself)
+ *   webgl, wasm     latent.spec.ts (the rest of the latent page)
+ *   wasm            pages.spec.ts (each page loads clean)
+ *   server          deno.spec.ts and bundle.spec.ts (Node-side checks of the build)
+ * Timings are not tests: the latent page's hover latency is measured by `npm run bench:browser`.
  */
 
 /** A free port, chosen once: the config is evaluated again in each worker process, which inherits E2E_PORT. */
@@ -37,10 +43,13 @@ export interface BackendProjectMetadata {
   query: string;
 }
 
-function project(name: BackendProjectMetadata["backend"], args: string[], query = "", testMatch: string[] = ["backends.spec.ts", "latent.spec.ts"]) {
+/** The spec files every project runs. */
+const EVERY_PROJECT = ["backends.spec.ts", "whole-photo.spec.ts", "latent-backends.spec.ts"];
+
+function project(name: BackendProjectMetadata["backend"], args: string[], query: string, alsoRuns: string[] = []) {
   return {
     name,
-    testMatch,
+    testMatch: [...EVERY_PROJECT, ...alsoRuns],
     metadata: { backend: name, query } satisfies BackendProjectMetadata,
     use: { launchOptions: { executablePath: CHROMIUM, args: [...BASE_ARGS, ...args] } },
   } satisfies NonNullable<PlaywrightTestConfig["projects"]>[number];
@@ -68,10 +77,10 @@ export default defineConfig({
     stderr: "pipe",
   },
   projects: [
-    project("webgl", [], "?backends=webgl,wasm,cpu,server", ["backends.spec.ts", "denoise.spec.ts", "latent.spec.ts"]),
-    project("webgpu", ["--enable-unsafe-webgpu"], "?backends=webgpu,webgl,wasm,cpu,server"),
-    project("wasm", ["--use-gl=disabled"], "", ["backends.spec.ts", "latent.spec.ts", "pages.spec.ts"]),
-    project("cpu", ["--use-gl=disabled", "--js-flags=--jitless"]),
-    project("server", ["--use-gl=disabled", "--js-flags=--jitless"], "?backends=webgpu,webgl,wasm,server", ["backends.spec.ts", "latent.spec.ts", "deno.spec.ts", "bundle.spec.ts"]),
+    project("webgl", [], "?backends=webgl,wasm,cpu,server", ["default-chain.spec.ts", "denoise.spec.ts", "latent.spec.ts"]),
+    project("webgpu", ["--enable-unsafe-webgpu"], "?backends=webgpu,webgl,wasm,cpu,server", ["default-chain.spec.ts"]),
+    project("wasm", ["--use-gl=disabled"], "", ["latent.spec.ts", "pages.spec.ts"]),
+    project("cpu", ["--use-gl=disabled", "--js-flags=--jitless"], ""),
+    project("server", ["--use-gl=disabled", "--js-flags=--jitless"], "?backends=webgpu,webgl,wasm,server", ["deno.spec.ts", "bundle.spec.ts"]),
   ],
 });

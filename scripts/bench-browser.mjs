@@ -3,7 +3,9 @@
 //   1. the denoising page, cold (fresh browser, empty cache): navigation -> first denoised image, and the bytes the
 //      visit downloads (JavaScript, WebAssembly, model files), as sent on the wire;
 //   2. /bench?backend=X: the DAE at 64x64 and at 512x512 (tiled) and the VAE decoder at batch 1 and 400, first
-//      run (shader compilation or kernel set-up included) and median warm run, timed in the inference worker.
+//      run (shader compilation or kernel set-up included) and median warm run, timed in the inference worker;
+//   3. the latent page (/latent): hover -> decoded digit painted, median of 12 hovers (the pointer event's time to
+//      the digit on screen, timed in the page), and the decoder's own run time alongside.
 // Usage: node scripts/bench-browser.mjs [http://127.0.0.1:3000]   (npm run bench starts a server itself)
 import { chromium } from "@playwright/test";
 
@@ -57,15 +59,61 @@ async function benchPage(browser, backend) {
   return result.cases;
 }
 
+const HOVERS = 12;
+const median = (values) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted.length ? sorted[Math.floor(sorted.length / 2)] : NaN;
+};
+
+/** The number of digits the latent page has decoded so far (its decoded-digit canvas counts them). */
+const decodedCount = (page) => page.getByTestId("decoded").evaluate((canvas) => Number(canvas.dataset.decoded ?? "0"));
+
+/**
+ * The latent page on one backend: 12 hovers over the plane, each waited for until its digit is painted; the page
+ * times each from the pointer event to the painted digit (window.__latent.hoverMs, whose first entry is the z = 0
+ * decode on arrival) and the decoder run alone (inferenceMs).
+ */
+async function latentHover(browser, { backend, query }) {
+  // Tall enough for the whole plane: the mouse only reaches what is in the viewport.
+  const page = await browser.newPage({ viewport: { width: 1280, height: 1300 } });
+  try {
+    await page.goto(`${base}/latent${query}`);
+    await page.waitForFunction(() => (window.__latent?.decoded ?? 0) > 0 && document.querySelector('[data-testid="latent-plane"]')?.getAttribute("data-points") === "10000", null, { timeout: TIMEOUT });
+    const box = await page.getByTestId("latent-plane").boundingBox();
+    for (let i = 0; i < HOVERS; i++) {
+      const [fx, fy] = [0.15 + (0.7 * ((i * 7) % 12)) / 11, 0.15 + (0.7 * ((i * 5) % 12)) / 11];
+      const before = await decodedCount(page);
+      await page.mouse.move(box.x + fx * box.width, box.y + fy * box.height);
+      await page.waitForFunction((n) => Number(document.querySelector('[data-testid="decoded"]')?.getAttribute("data-decoded") ?? "0") > n, before, { timeout: TIMEOUT });
+    }
+    const timings = await page.evaluate(() => window.__latent);
+    if (timings.backend !== backend) throw new Error(`ended up on ${timings.backend}`);
+    return { hoverMs: median(timings.hoverMs.slice(1)), inferenceMs: median(timings.inferenceMs.slice(1)), hovers: timings.hoverMs.length - 1 };
+  } finally {
+    await page.close();
+  }
+}
+
 const visits = [];
 const cases = new Map();
+const hovers = [];
+const firstLine = (error) => String(error.message ?? error).split("\n")[0];
 for (const config of CONFIGS) {
   const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium", args: [...BASE_ARGS, ...config.args] });
   try {
-    visits.push({ backend: config.backend, ...(await coldVisit(browser, config)) });
-    if (!["server", "default"].includes(config.backend)) cases.set(config.backend, await benchPage(browser, config.backend));
-  } catch (error) {
-    visits.push({ backend: config.backend, error: String(error.message ?? error).split("\n")[0] });
+    try {
+      visits.push({ backend: config.backend, ...(await coldVisit(browser, config)) });
+      if (!["server", "default"].includes(config.backend)) cases.set(config.backend, await benchPage(browser, config.backend));
+    } catch (error) {
+      visits.push({ backend: config.backend, error: firstLine(error) });
+    }
+    if (config.backend !== "default") {
+      try {
+        hovers.push({ backend: config.backend, ...(await latentHover(browser, config)) });
+      } catch (error) {
+        hovers.push({ backend: config.backend, error: firstLine(error) });
+      }
+    }
   } finally {
     await browser.close();
   }
@@ -88,4 +136,11 @@ for (const name of cases.get(backends[0])?.map((c) => c.name) ?? []) {
     return c ? `${c.firstMs.toFixed(1)} / ${c.medianMs.toFixed(1)}` : "–";
   });
   console.log(`| ${name} | ${cells.join(" | ")} |`);
+}
+
+console.log(`\n| latent page, backend | hover -> decoded digit (ms, median of ${HOVERS}) | decoder run alone (ms, median) |`);
+console.log("| --- | ---: | ---: |");
+for (const h of hovers) {
+  if (h.error) console.log(`| ${h.backend} | failed: ${h.error} | |`);
+  else console.log(`| ${h.backend} | ${h.hoverMs.toFixed(1)} | ${h.inferenceMs.toFixed(1)}${h.backend === "server" ? " (round trip)" : ""} |`);
 }

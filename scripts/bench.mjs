@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // `npm run bench`: every benchmark, one after another, each printing its tables (README, "Performance").
 //   1. training throughput and the FLOPs floor      (training/bench-training.ts)
-//   2. browser inference per backend                 (scripts/bench-browser.mjs, against a server started here)
+//   2. browser inference per backend, and the       (scripts/bench-browser.mjs, against a server started here)
+//      latent page's hover -> decoded digit latency
 //   3. server load, leak and fault figures           (scripts/bench-server.mjs, starts its own server)
 // Needs a production build (`npm run build`) and Debian's Chromium; none of this is a test: it prints numbers.
 import { spawnSync } from "node:child_process";

@@ -2,14 +2,23 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { expect, test } from "@playwright/test";
 import sharp from "sharp";
-import { canvasRgb, denoiseInNode, expectedDefaultBackend, FIXTURES, readPsnr, setGaussian, timings, uploadFace, waitForResult } from "./helpers";
+import { canvasRgb, denoiseInNode, expectedDefaultBackend, FIXTURES, readPsnr, reportBackendOnFailure, setGaussian, timings, uploadFace, waitForResult, watchPage } from "./helpers";
 
-/** The denoising page itself, on whatever backend the browser offers (WebGL here). */
+/**
+ * The denoising page itself, on the default chain of the webgl project's browser (WASM first here: its only GPU is
+ * SwiftShader). The whole photo on each backend is in whole-photo.spec.ts.
+ */
+
+let seen: string[] = [];
 
 test.beforeEach(async ({ page }) => {
+  seen = watchPage(page);
   await page.goto("/denoise");
   await waitForResult(page);
 });
+
+// A failure says why the backend failed, if it did: the badge's phase and the attempts' reasons.
+test.afterEach(async ({ page }, testInfo) => reportBackendOnFailure(page, testInfo, seen));
 
 test("upload a face, gaussian 0.1: denoised beats noisy, and matches the same model in Node", async ({ page, baseURL }) => {
   await uploadFace(page);
@@ -134,26 +143,6 @@ test("the crop can be moved with the keyboard and resized with the slider", asyn
   await page.getByLabel("Crop size").fill("32");
   await expect(box).toHaveAttribute("aria-label", /32×32 pixels/);
   await waitForResult(page);
-});
-
-test("the whole photo, tiled: own size, progress, PSNR, download", async ({ page }) => {
-  await page.goto("/denoise?tile=32");
-  await waitForResult(page);
-  await uploadFace(page, `${FIXTURES}/c-wide.jpg`);
-  await setGaussian(page, 0.1);
-  await waitForResult(page);
-  await page.getByTestId("denoise-full").click();
-  const result = page.getByTestId("full-result");
-  await expect(result).toBeVisible();
-  await expect(result).toHaveAttribute("data-width", "96");
-  await expect(result).toHaveAttribute("data-height", "64");
-  expect(Number(await result.getAttribute("data-tiles"))).toBeGreaterThan(1);
-  const noisy = Number(await page.getByTestId("full-psnr-noisy").textContent());
-  const denoised = Number(await page.getByTestId("full-psnr-denoised").textContent());
-  expect(denoised).toBeGreaterThan(noisy);
-  const download = page.waitForEvent("download");
-  await page.getByRole("button", { name: /Download the whole denoised photo/ }).click();
-  expect((await download).suggestedFilename()).toBe("c-wide-denoised-96x64.png");
 });
 
 test("the backend can be switched by hand", async ({ page }) => {

@@ -1,4 +1,4 @@
-import { expect, type Page } from "@playwright/test";
+import { expect, type Page, type TestInfo } from "@playwright/test";
 import "@tensorflow/tfjs-backend-cpu";
 import * as tf from "@tensorflow/tfjs-core";
 import { loadLayersModel } from "@tensorflow/tfjs-layers";
@@ -19,6 +19,55 @@ export async function expectedDefaultBackend(page: Page): Promise<RegExp> {
     return gl && info ? String(gl.getParameter(info.UNMASKED_RENDERER_WEBGL)) : null;
   });
   return renderer === null || /swiftshader/i.test(renderer) ? /^wasm$/ : /^(webgpu|webgl)$/;
+}
+
+/**
+ * Collects what a test needs to say why a backend failed: the page's and its workers' console errors and warnings,
+ * uncaught errors, crashes, and failed requests. Call at the start of a test (or in beforeEach); pass the list to
+ * reportBackendOnFailure.
+ */
+export function watchPage(page: Page): string[] {
+  const seen: string[] = [];
+  const t0 = Date.now();
+  const at = () => `+${((Date.now() - t0) / 1000).toFixed(1)} s`;
+  page.on("console", (message) => {
+    if (message.type() === "error" || message.type() === "warning") {
+      seen.push(`${at()} ${message.worker() ? "worker " : ""}console.${message.type()}: ${message.text()}`);
+    }
+  });
+  page.on("pageerror", (error) => seen.push(`${at()} uncaught: ${error.message}`));
+  page.on("crash", () => seen.push(`${at()} the page crashed`));
+  page.on("requestfailed", (request) => seen.push(`${at()} request failed: ${request.method()} ${request.url()} ${request.failure()?.errorText}`));
+  page.on("response", (response) => {
+    if (response.status() >= 400) seen.push(`${at()} HTTP ${response.status()}: ${response.request().method()} ${response.url()}`);
+  });
+  page.on("worker", (worker) => {
+    const name = worker.url().split("#")[0];
+    seen.push(`${at()} worker started: ${name}`);
+    worker.on("close", () => seen.push(`${at()} worker closed: ${name}`));
+  });
+  return seen;
+}
+
+/**
+ * When a test failed, prints and attaches the state of the page's backend: the badge (text and data-phase), the
+ * reasons the chain gave for each backend it passed over (the badge's `backend-attempts` list), and what watchPage
+ * saw. Call from afterEach.
+ */
+export async function reportBackendOnFailure(page: Page, testInfo: TestInfo, seen: string[]) {
+  if (testInfo.status === testInfo.expectedStatus) return;
+  const badge = page.getByTestId("backend");
+  const read = <T>(what: Promise<T>) => what.catch((error: Error) => `(unreadable: ${error.message.split("\n")[0]})`);
+  const text = await read(badge.textContent({ timeout: 5_000 }));
+  const phase = await read(badge.getAttribute("data-phase", { timeout: 5_000 }));
+  const attempts = await read(page.getByTestId("backend-attempts").locator("li").allTextContents());
+  const report = [
+    `backend badge: "${text}" (data-phase="${phase}"), URL ${page.url()}`,
+    `passed over: ${Array.isArray(attempts) ? attempts.join(" | ") || "(none listed)" : attempts}`,
+    ...seen,
+  ].join("\n");
+  console.log(`[${testInfo.project.name}] ${testInfo.title} failed; the page's backend:\n${report}`);
+  await testInfo.attach("backend", { body: report, contentType: "text/plain" });
 }
 
 /** Waits until the page has a backend and a denoised result for its current settings. */

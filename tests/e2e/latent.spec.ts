@@ -1,52 +1,16 @@
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync } from "node:fs";
 import { expect, type Page, test } from "@playwright/test";
-import "@tensorflow/tfjs-backend-cpu";
 import * as tf from "@tensorflow/tfjs-core";
-import { loadLayersModel, type LayersModel } from "@tensorflow/tfjs-layers";
-import { fetchModels } from "@/lib/browser/model-fetch";
-import type { BackendProjectMetadata } from "../../playwright.config";
-import { median } from "./helpers";
 import { EMBEDDING_IDS, MODELS } from "@/lib/catalogue";
+import { hoverAt, LATENT_VIEWPORT, nodeModel, openLatentPage, project } from "./latent-helpers";
 
 /**
- * The MNIST latent page (/latent). The full spec runs on the webgl and wasm projects; every backend project
- * measures hover-to-decode latency (pointer event -> decoded digit painted), written to
- * test-results/timings/latent-<backend>.json.
+ * The MNIST latent page (/latent) in full, run by the webgl and wasm projects (playwright.config.ts); every project
+ * checks that it decodes on its own backend (latent-backends.spec.ts). Its hover-to-decode latency is a benchmark,
+ * not a test: `npm run bench:browser` (scripts/bench-browser.mjs).
  */
 
-const FULL_SPEC = ["webgl", "wasm"];
-
-// Tall enough for the whole plane: the mouse only reaches what is in the viewport.
-test.use({ viewport: { width: 1280, height: 1300 } });
-
-function project(testInfo: { project: { metadata: unknown } }) {
-  return testInfo.project.metadata as BackendProjectMetadata;
-}
-
-async function openPage(page: Page, backend: string, query: string) {
-  await page.goto(`/latent${query}`);
-  await expect(page.getByTestId("backend")).toHaveText(backend, { timeout: 120_000 });
-  await expect(page.getByTestId("latent-plane")).toHaveAttribute("data-points", "10000");
-  // The first decode (z = 0) is on screen.
-  await expect(page.getByTestId("decoded")).toHaveAttribute("data-decoded", /\d+/);
-}
-
-/** Moves the mouse to a fraction of the plane and waits for the digit decoded there; returns z and its pixels (0-255). */
-async function hoverAt(page: Page, fx: number, fy: number): Promise<{ z: [number, number]; pixels: number[] }> {
-  const plane = page.getByTestId("latent-plane");
-  const box = (await plane.boundingBox())!;
-  const decoded = page.getByTestId("decoded");
-  const before = Number((await decoded.getAttribute("data-decoded")) ?? "0");
-  await page.mouse.move(box.x + fx * box.width, box.y + fy * box.height);
-  await expect.poll(async () => Number((await decoded.getAttribute("data-decoded")) ?? "0")).toBeGreaterThan(before);
-  return decoded.evaluate((element) => {
-    const canvas = element as HTMLCanvasElement;
-    const { data } = canvas.getContext("2d")!.getImageData(0, 0, canvas.width, canvas.height);
-    const pixels: number[] = [];
-    for (let i = 0; i < data.length; i += 4) pixels.push(data[i]);
-    return { z: canvas.dataset.z!.split(",").map(Number) as [number, number], pixels };
-  });
-}
+test.use({ viewport: LATENT_VIEWPORT });
 
 /** Draws a "7" on the pad (a top bar and a diagonal) with the mouse. */
 async function drawSeven(page: Page) {
@@ -60,47 +24,10 @@ async function drawSeven(page: Page) {
   await page.mouse.up();
 }
 
-const nodeModels = new Map<string, LayersModel>();
-async function nodeModel(baseURL: string, name: string): Promise<LayersModel> {
-  if (!nodeModels.has(name)) {
-    await tf.setBackend("cpu");
-    const { models } = await fetchModels(`${baseURL}/api/models`, [name]);
-    nodeModels.set(name, await loadLayersModel({ load: async () => models[0].artifacts }));
-  }
-  return nodeModels.get(name)!;
-}
-
-async function decodeInNode(baseURL: string, z: [number, number]): Promise<number[]> {
-  const model = await nodeModel(baseURL, MODELS.vaeDecoder.key);
-  const out = tf.tidy(() => (model.predict(tf.tensor2d([z])) as tf.Tensor).dataSync() as Float32Array);
-  return Array.from(out, (v) => Math.round(Math.min(1, Math.max(0, v)) * 255));
-}
-
 test.describe("the latent page", () => {
-  test.beforeEach(({}, testInfo) => {
-    test.skip(!FULL_SPEC.includes(project(testInfo).backend), "the full latent spec runs on webgl and wasm");
-  });
-
-  test("hovering two far-apart points decodes two different digits, each as the decoder does in Node", async ({ page, baseURL }, testInfo) => {
-    const { backend, query } = project(testInfo);
-    await openPage(page, backend, query);
-    const a = await hoverAt(page, 0.2, 0.2);
-    const b = await hoverAt(page, 0.8, 0.8);
-    expect(Math.hypot(a.z[0] - b.z[0], a.z[1] - b.z[1])).toBeGreaterThan(1);
-    let differ = 0;
-    for (let i = 0; i < a.pixels.length; i++) differ += Math.abs(a.pixels[i] - b.pixels[i]);
-    expect(differ / a.pixels.length).toBeGreaterThan(10);
-    for (const shown of [a, b]) {
-      const node = await decodeInNode(baseURL!, shown.z);
-      let max = 0;
-      for (let i = 0; i < node.length; i++) max = Math.max(max, Math.abs(node[i] - shown.pixels[i]));
-      expect(max, `z = ${shown.z}`).toBeLessThanOrEqual(3);
-    }
-  });
-
   test("the scatter shows the 10,000 test digits of each embedding, the legend toggles digits, and the 5-NN accuracies are shown", async ({ page }, testInfo) => {
     const { backend, query } = project(testInfo);
-    await openPage(page, backend, query);
+    await openLatentPage(page, backend, query);
     for (const id of EMBEDDING_IDS) {
       await expect(page.getByTestId(`plane-${id}`)).toHaveAttribute("data-points", "10000");
       await expect(page.getByTestId(`knn5-${id}`)).toHaveText(/5-NN accuracy \d+\.\d%/);
@@ -123,7 +50,7 @@ test.describe("the latent page", () => {
 
   test("drawing a digit places a marker at the encoder's mean, and it is reconstructed", async ({ page, baseURL }, testInfo) => {
     const { backend, query } = project(testInfo);
-    await openPage(page, backend, query);
+    await openLatentPage(page, backend, query);
     await drawSeven(page);
     await expect(page.getByTestId("latent-plane")).toHaveAttribute("data-marker", /^-?\d+\.\d+,-?\d+\.\d+$/);
     const marker = (await page.getByTestId("latent-plane").getAttribute("data-marker"))!.split(",").map(Number);
@@ -143,7 +70,7 @@ test.describe("the latent page", () => {
 
   test("a finger decodes as it moves, a tap pins, two fingers pinch-zoom", async ({ page }, testInfo) => {
     const { backend, query } = project(testInfo);
-    await openPage(page, backend, query);
+    await openLatentPage(page, backend, query);
     const plane = page.getByTestId("latent-plane");
     const box = (await plane.boundingBox())!;
     const cdp = await page.context().newCDPSession(page);
@@ -171,7 +98,7 @@ test.describe("the latent page", () => {
 
   test("pins, interpolation, prior samples and the manifold grid", async ({ page }, testInfo) => {
     const { backend, query } = project(testInfo);
-    await openPage(page, backend, query);
+    await openLatentPage(page, backend, query);
     const plane = page.getByTestId("latent-plane");
     const box = (await plane.boundingBox())!;
     await page.mouse.click(box.x + 0.3 * box.width, box.y + 0.3 * box.height);
@@ -190,25 +117,4 @@ test.describe("the latent page", () => {
     mkdirSync("test-results/screenshots", { recursive: true });
     await page.screenshot({ path: `test-results/screenshots/latent-${backend}.png`, fullPage: true });
   });
-});
-
-test("hover-to-decode latency on this project's backend", async ({ page }, testInfo) => {
-  const { backend, query } = project(testInfo);
-  await openPage(page, backend, query);
-  const positions = Array.from({ length: 12 }, (_, i) => [0.15 + 0.7 * ((i * 7) % 12) / 11, 0.15 + 0.7 * ((i * 5) % 12) / 11] as const);
-  for (const [fx, fy] of positions) await hoverAt(page, fx, fy);
-  const timings = await page.evaluate(() => window.__latent!);
-  expect(timings.backend).toBe(backend);
-  // The first entry is the z = 0 decode on arrival; the rest are hovers.
-  const hover = timings.hoverMs.slice(1);
-  const record = {
-    backend,
-    hoverMs: hover.map((ms) => Math.round(ms * 10) / 10),
-    medianHoverMs: Math.round(median(hover) * 10) / 10,
-    medianInferenceMs: Math.round(median(timings.inferenceMs.slice(1)) * 10) / 10,
-  };
-  mkdirSync("test-results/timings", { recursive: true });
-  writeFileSync(`test-results/timings/latent-${backend}.json`, `${JSON.stringify(record, null, 2)}\n`);
-  await testInfo.attach("latent-timings", { body: JSON.stringify(record, null, 2), contentType: "application/json" });
-  console.log(`[${backend}] hover -> decoded digit median ${record.medianHoverMs} ms (inference ${record.medianInferenceMs} ms)`);
 });
