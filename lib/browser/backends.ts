@@ -94,12 +94,31 @@ export async function initBackend(tf: typeof tfc, name: ClientBackend, options: 
       break;
     }
   }
-  let ok: boolean;
+  let started: { ok: boolean; warnings: string[] };
   try {
-    ok = await tf.setBackend(name);
+    started = await collectingWarnings(() => tf.setBackend(name));
   } catch (error) {
     throw new Error(`${name} failed to start: ${errorMessage(error)}`);
   }
-  if (!ok) throw new Error(`${name} is not available here`);
+  if (!started.ok) {
+    // tfjs warns the start-up error ("Initialization of backend wasm failed", then the error), and returns false.
+    const cause = started.warnings.find((warning) => !/^Initialization of backend/.test(warning))?.split("\n")[0];
+    throw new Error(`${name} is not available here${cause ? ` (${cause})` : ""}`);
+  }
   await tf.ready();
+}
+
+/** Runs `start`, and collects what it warns through console.warn meanwhile (passing it on). */
+async function collectingWarnings(start: () => Promise<boolean>): Promise<{ ok: boolean; warnings: string[] }> {
+  const warnings: string[] = [];
+  const warn = console.warn;
+  console.warn = (...args: unknown[]) => {
+    warnings.push(args.map((arg) => (arg instanceof Error ? (arg.stack ?? arg.message) : String(arg))).join(" "));
+    warn(...args);
+  };
+  try {
+    return { ok: await start(), warnings };
+  } finally {
+    console.warn = warn;
+  }
 }
