@@ -148,6 +148,16 @@ function assertGpuAdapterExists(acceptSoftware: boolean): void {
 /** Set once per process: a second Dawn instance beside the first crashes it (a mutex assertion). */
 let webgpuDescription: string | undefined;
 
+/** Whether Dawn finds a hardware GPU adapter here (not a software one such as SwiftShader); asked in a child process. */
+export function hasHardwareGpu(): boolean {
+  try {
+    assertGpuAdapterExists(false);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 async function initWebGpu(requested: boolean): Promise<string> {
   if (webgpuDescription !== undefined) {
     await setBackendOrThrow("webgpu");

@@ -32,3 +32,13 @@ describe("selectBackend, without tfjs-node and without a GPU", () => {
     expect((await choose("webgpu")).error).toBe("backend 'webgpu' cannot be used: Dawn found no GPU adapter");
   });
 });
+
+describe("npm run check:gpu", () => {
+  it("says in one line that there is no GPU, and exits 0", async () => {
+    const run = await runCommand(process.execPath, ["--import", "tsx", "training/check-gpu.ts"], {
+      env: { ...process.env, VK_ICD_FILENAMES: NO_VULKAN_DRIVER, VK_DRIVER_FILES: NO_VULKAN_DRIVER },
+    });
+    expect(run.status, run.stderr).toBe(0);
+    expect(run.stdout).toBe("check:gpu: no GPU here (Dawn found no hardware adapter); nothing to check.\n");
+  });
+});
