@@ -6,7 +6,7 @@ import { defineConfig, type PlaywrightTestConfig } from "@playwright/test";
  * Debian's Chromium (`apt-get install chromium`; Playwright's own browser download is not used).
  *
  * One project per rung of the backend chain, each with the browser flags that switch the rungs above it off. This
- * machine has no GPU, so by default the pages would start on WASM (lib/inference/device-class.ts); the GPU
+ * machine has no GPU, so by default the pages would start on WASM (lib/browser/device-class.ts); the GPU
  * projects name the GPU-first chain in the URL to test those rungs anyway:
  *   webgpu  --enable-unsafe-webgpu (WebGPU on SwiftShader: correct, slow), ?backends=webgpu,webgl,wasm,cpu,server
  *   webgl   no flags: WebGPU finds no adapter without --enable-unsafe-webgpu; WebGL runs on SwiftShader;

@@ -12,7 +12,7 @@ import { chromium } from "@playwright/test";
 const base = (process.argv[2] ?? "http://127.0.0.1:3000").replace(/\/$/, "");
 const BASE_ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"];
 // The same flags and lists as the e2e projects (playwright.config.ts): each reaches one backend. "default" is the
-// page as a visitor gets it: no flags, no list, the chain for this device's class (lib/inference/device-class.ts).
+// page as a visitor gets it: no flags, no list, the chain for this device's class (lib/browser/device-class.ts).
 const CONFIGS = [
   { backend: "default", args: [], query: "" },
   { backend: "webgpu", args: ["--enable-unsafe-webgpu"], query: "?backends=webgpu,webgl,wasm,cpu,server" },

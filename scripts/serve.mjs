@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // The production server on every core: `npm start` (after `npm run build`).
 //
-// Inference on the server runs one request at a time per process (lib/inference/server-model.ts), on one core; a
+// Inference on the server runs one request at a time per process (lib/server/queue.ts), on one core; a
 // cluster of Next.js processes sharing one port puts the other cores to work, each with its own copy of the models
 // (a few MB). On serverless hosting (Vercel) this file is not used: the platform runs one function instance per
 // concurrent request.

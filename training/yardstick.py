@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""PyTorch yardstick for `npm run bench:training`: the same DAE and VAE architectures as lib/models.ts, trained with
+"""PyTorch yardstick for `npm run bench:training`: the same DAE and VAE architectures as training/models.ts, trained with
 the same step (Adam, MSE for the DAE; Bernoulli reconstruction + KL for the VAE) on random data, timed on the CPU
 with one thread and with every core, and on CUDA when there is a GPU. Prints one JSON object:
 {"torch": version, "results": [{"model", "device", "threads", "batch", "images_per_second"}]}.

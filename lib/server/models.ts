@@ -8,7 +8,7 @@ import { InferenceQueue } from "./queue";
 import { getModelStorage } from "./storage";
 
 /**
- * Server-side models (Node only), read from the model storage (lib/storage: the repository's models/ folder, or
+ * Server-side models (Node only), read from the model storage (lib/server/storage: the repository's models/ folder, or
  * the configured Blob store) with every file checked against its sha256 in the manifest. tfjs runs on its WASM
  * backend (single-threaded; CPU if WASM cannot start), one instance of each model per process, reloaded when the
  * manifest names new files. Inference runs one request at a time, which bounds memory whatever the traffic, and

@@ -10,7 +10,7 @@ export const BACKEND_NAMES = /^(webgpu|webgl|wasm|cpu|server)$/;
 
 /**
  * Where the default chain should start in this browser: WASM when its WebGL renderer is a software one (SwiftShader
- * on this GPU-less machine), else a GPU backend. Read independently of lib/inference/device-class.ts.
+ * on this GPU-less machine), else a GPU backend. Read independently of lib/browser/device-class.ts.
  */
 export async function expectedDefaultBackend(page: Page): Promise<RegExp> {
   const renderer = await page.evaluate(() => {

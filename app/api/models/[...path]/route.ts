@@ -5,7 +5,7 @@ import { getModelStorage, StorageError, StorageKeyError, validateKey } from "@/l
 
 /**
  * GET /api/models/<path>: the model files the manifest lists, and the manifest itself, from the model storage
- * (the repository's models/ folder, or the configured Blob store: lib/storage).
+ * (the repository's models/ folder, or the configured Blob store: lib/server/storage).
  *
  * Caching is keyed by content: `?v=<sha256>` URLs (the ones the page builds from the manifest) are immutable and
  * cached for a year, and answer 404 once the file has changed; URLs without `v` revalidate every time (ETag).
