@@ -114,22 +114,25 @@ export interface DaeArchitecture {
    * r x r block into a channel of its own and back, losing nothing.
    */
   resample: "conv" | "shuffle";
-  /** 3x3 convolutions at full resolution before the body and after it (joined across the body by a skip), or 0. */
-  edge: number;
-  /** Channels of the full-resolution convolutions. */
-  edgeFilters: number;
+  /**
+   * 3x3 convolutions of a refinement head at full resolution, or 0 for none: it sees the noisy image and the body's
+   * result pixel by pixel and corrects what the body, working on blocks, cannot (a single wrong pixel).
+   */
+  refine: number;
+  /** Channels of the refinement head's convolutions. */
+  refineFilters: number;
 }
 
-export const DEFAULT_DAE_ARCHITECTURE: DaeArchitecture = { filters: 64, depth: 6, downsampling: 2, resample: "conv", edge: 0, edgeFilters: 32 };
+export const DEFAULT_DAE_ARCHITECTURE: DaeArchitecture = { filters: 64, depth: 6, downsampling: 2, resample: "conv", refine: 0, refineFilters: 32 };
 
 /**
  * The DAE's receptive-field radius, rounded up: the way down and back up (patch convolutions of kernel 2r, or a
  * pixel unshuffle followed by a 3x3 convolution and its mirror) reach 2r pixels each, each 3x3 convolution of the
- * body at 1/r resolution reaches r more, and each full-resolution edge convolution one more on each side.
+ * body at 1/r resolution reaches r more, and a refinement head one more per convolution, its output one included.
  */
-export function daeMargin({ depth, downsampling, edge = 0 }: { depth: number; downsampling: number; edge?: number }): number {
+export function daeMargin({ depth, downsampling, refine = 0 }: { depth: number; downsampling: number; refine?: number }): number {
   const r = Math.max(1, downsampling);
-  return roundUp(Math.max(8, (depth + 5) * r + 2 * edge), r);
+  return roundUp(Math.max(8, (depth + 5) * r + (refine > 0 ? refine + 1 : 0)), r);
 }
 
 /**
@@ -141,6 +144,6 @@ export function daeTileOptions(config: Record<string, unknown> | undefined, tile
   const downsampling = integer(config?.downsampling, 1, DEFAULT_DAE_ARCHITECTURE.downsampling);
   // A body of no convolutions (depth 0) is a real architecture, not a missing value.
   const depth = integer(config?.depth, 0, DEFAULT_DAE_ARCHITECTURE.depth);
-  const edge = integer(config?.edge, 0, DEFAULT_DAE_ARCHITECTURE.edge);
-  return { tile, margin: daeMargin({ depth, downsampling, edge }), multiple: downsampling };
+  const refine = integer(config?.refine, 0, DEFAULT_DAE_ARCHITECTURE.refine);
+  return { tile, margin: daeMargin({ depth, downsampling, refine }), multiple: downsampling };
 }

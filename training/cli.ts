@@ -14,7 +14,9 @@ import { type BackendName, describeBackend, selectBackend } from "./backend";
 import { readCheckpointState, restoreCheckpoint, type RunState } from "./checkpoint";
 import { runDataCommand } from "./data/errors";
 import { updateManifest, withRelativePaths } from "./export";
+import { errorMessage } from "../lib/errors";
 import { localStepper, parallelStepper } from "./data-parallel";
+import { loadModelFromFile } from "./model-files";
 import { trainLoop } from "./loop";
 import { DEFAULT_SCHEDULE, LR_SCHEDULES } from "./schedule";
 import { type AnyGradientTask, TASKS } from "./tasks";
@@ -36,11 +38,11 @@ const VALUE_FLAGS = {
   depth: { key: "depth", schema: z.coerce.number().int().nonnegative() },
   downsampling: { key: "downsampling", schema: z.coerce.number().pipe(z.union([z.literal(1), z.literal(2), z.literal(4)])) },
   resample: { key: "resample", schema: z.enum(["conv", "shuffle"]) },
-  edge: { key: "edge", schema: z.coerce.number().int().nonnegative() },
-  "edge-filters": { key: "edgeFilters", schema: z.coerce.number().int().positive() },
+  refine: { key: "refine", schema: z.coerce.number().int().nonnegative() },
+  "refine-filters": { key: "refineFilters", schema: z.coerce.number().int().positive() },
   "impulse-share": { key: "impulseShare", schema: z.coerce.number().min(0).max(0.85) },
 } as const;
-const PATH_FLAGS = { data: "data", "test-data": "testData" } as const;
+const PATH_FLAGS = { data: "data", "test-data": "testData", "init-from": "initFrom" } as const;
 
 const USAGE = `usage: npm run train -- <model> [options]
 
@@ -56,6 +58,8 @@ options:
   --lr-schedule S      ${LR_SCHEDULES.join(" | ")}: cosine decays from --lr to --min-lr over the epochs
   --min-lr X           the cosine schedule's last rate (default ${DEFAULT_SCHEDULE.minLearningRate.toExponential()})
   --data PATH          training data (.npz, .u8, image folder; MNIST: a folder of IDX files, .gz or not)
+  --init-from PATH     start from a trained model.json: its weights are copied into the new model in order, as far as
+                       their shapes match (a refinement head added to the shipped DAE starts as that DAE; faces)
   --test-data PATH     held-out data for the per-epoch metrics (faces: default 256 faces held out of --data,
                        whole people at a time; the test faces are kept for npm run evaluate)
   --limit N            use only the first N training examples (smoke runs)
@@ -69,7 +73,7 @@ options:
   --max-minutes M      stop after M minutes of training, checkpoint and export
   --filters N, --depth N, --downsampling N   DAE architecture: the body's channels, 3x3 convolutions, 1/N resolution
   --resample S         conv | shuffle: the way down to the body and back (DAE)
-  --edge N, --edge-filters N   full-resolution 3x3 convolutions before and after the body, and their channels (DAE)
+  --refine N, --refine-filters N   a full-resolution refinement head of N 3x3 convolutions, and their channels (DAE)
   --impulse-share X    share of training images with salt-and-pepper or masking noise (DAE; default 0.3)
   -h, --help`;
 
@@ -154,6 +158,8 @@ async function trainGradientModel(model: string, task: AnyGradientTask, options:
   const replica = task.replica(config);
   const optimizer = tf.train.adam(config.learningRate);
   const run = task.prepare(config, data, replica, { backend, log });
+  const initFrom = (config as { initFrom?: string }).initFrom;
+  if (initFrom && !resumed) log(`started from ${initFrom}: ${await initializeFrom(initFrom, Object.values(replica.models))}`);
   if (resumed) {
     await restoreCheckpoint(options.checkpointDir, replica.models, optimizer);
     const where = resumed.position ? `in epoch ${resumed.epoch + 1} after ${resumed.position.done} of its examples` : `after epoch ${resumed.epoch}`;
@@ -197,6 +203,26 @@ async function fitClosedFormModel(task: ClosedFormTask<unknown>, options: Option
   const entries = await task.fitAndExport(config, data, options.modelsDir, { backend, log });
   await updateManifest(options.modelsDir, entries);
   log(`exported ${Object.keys(entries).join(", ")} to ${options.modelsDir}`);
+}
+
+/**
+ * Copies a trained model's weights into `models` (one, the run's only model) in order, as long as their shapes match:
+ * a new model whose first layers are the trained one's starts with what it learned. Says how much was copied.
+ */
+async function initializeFrom(file: string, models: tf.LayersModel[]): Promise<string> {
+  if (models.length !== 1) throw new Error("--init-from applies to a run of one model");
+  const trained = await loadModelFromFile(file).catch((error: unknown) => {
+    throw new Error(`--init-from ${file}: ${errorMessage(error)}`);
+  });
+  const source = trained.getWeights();
+  const target = models[0].getWeights();
+  let copied = 0;
+  while (copied < Math.min(source.length, target.length) && source[copied].shape.join() === target[copied].shape.join()) copied++;
+  if (copied === 0) throw new Error(`--init-from ${file}: its first weights do not fit this model`);
+  models[0].setWeights([...source.slice(0, copied), ...target.slice(copied)]);
+  trained.dispose();
+  const values = (weights: tf.Tensor[]) => weights.reduce((sum, w) => sum + w.size, 0);
+  return `${copied} of ${target.length} weights (${values(target.slice(0, copied))} of ${values(target)} values)`;
 }
 
 /** An epoch's record without its bookkeeping: the loss terms and held-out metrics. */

@@ -67,8 +67,9 @@ export async function updateManifest(modelsDir: string, entries: Record<string, 
   return updated;
 }
 
-/** Data paths as the manifest records them: relative to the working folder, so no local layout is published. */
-export function withRelativePaths<C extends { data: string; testData?: string }>(config: C): C {
+/** Paths as the manifest and the checkpoint record them: relative to the working folder, so no local layout is published. */
+export function withRelativePaths<C extends { data: string; testData?: string; initFrom?: string }>(config: C): C {
   const relative = (p: string | undefined) => (p ? path.relative(process.cwd(), p) : p);
-  return { ...config, data: relative(config.data), ...(config.testData === undefined ? {} : { testData: relative(config.testData) }) };
+  const optional = (key: "testData" | "initFrom") => (config[key] === undefined ? {} : { [key]: relative(config[key]) });
+  return { ...config, data: relative(config.data)!, ...optional("testData"), ...optional("initFrom") };
 }

@@ -11,16 +11,27 @@ import { type DaeArchitecture, DEFAULT_DAE_ARCHITECTURE, MODELS, type ModelSpec,
 /** A model input as the catalogue describes it (the batch dimension is tfjs' own). */
 const input = ({ name, shape }: TensorSpec) => tfl.input({ shape: shape.slice(1), name });
 
+/**
+ * What a layer's kernel starts as: "relu" for a layer a ReLU follows (He normal: keeps the signal's scale through
+ * many layers), "linear" for one without (Glorot uniform), "zero" for the last layer of a residual branch, so that a
+ * new model starts as the identity and learns the correction from there.
+ */
+export type KernelUse = "relu" | "linear" | "zero";
+
 /** Hands out one kernel initializer per layer; undefined leaves tfjs' default (Glorot uniform, unseeded). */
-export type Kernels = () => ReturnType<typeof tfl.initializers.glorotUniform> | undefined;
+export type Kernels = (use: KernelUse) => ReturnType<typeof tfl.initializers.glorotUniform> | undefined;
 
 /**
- * Glorot-uniform kernels from one seed, a seed of their own per layer: a run's starting weights follow from its
- * config, so two runs of the same config start alike (and an interrupted run can be checked against one that was not).
+ * Seeded kernels, a seed of their own per layer: a run's starting weights follow from its config, so two runs of
+ * the same config start alike (and an interrupted run can be checked against one that was not).
  */
 export function seededKernels(seed: number): Kernels {
   let layer = 0;
-  return () => tfl.initializers.glorotUniform({ seed: seed * 1009 + layer++ });
+  return (use) => {
+    const args = { seed: seed * 1009 + layer++ };
+    if (use === "zero") return tfl.initializers.zeros();
+    return use === "relu" ? tfl.initializers.heNormal(args) : tfl.initializers.glorotUniform(args);
+  };
 }
 
 const unseeded: Kernels = () => undefined;
@@ -28,28 +39,25 @@ const unseeded: Kernels = () => undefined;
 /**
  * Denoising autoencoder: fully convolutional (any input whose sides are multiples of `downsampling`), overcomplete
  * (no bottleneck: more channels than the input has values per patch) and residual: the network predicts the
- * correction to the noisy input, and a ReLU capped at 1 clips the sum to [0, 1]. Its body works at 1/r resolution;
- * optional full-resolution convolutions around it (`edge`) see single pixels, joined across the body by a skip.
+ * correction to the noisy input, and a ReLU capped at 1 clips the sum to [0, 1]. Its body works at 1/r resolution.
+ * An optional refinement head (`refine`) then looks at the noisy image and that result at full resolution and adds
+ * a correction of its own; its last layer starts at zero, so a head added to a trained model starts as that model.
  */
 export function buildDae(config: Partial<DaeArchitecture> = {}, kernels = unseeded): tfl.LayersModel {
   const spec = MODELS.dae;
-  const { filters, depth, downsampling: r, resample, edge, edgeFilters } = { ...DEFAULT_DAE_ARCHITECTURE, ...config };
-  const conv = (channels: number, kernelSize: number, activation?: "relu") =>
-    tfl.layers.conv2d({ filters: channels, kernelSize, padding: "same", activation, kernelInitializer: kernels() });
+  const { filters, depth, downsampling: r, resample, refine, refineFilters } = { ...DEFAULT_DAE_ARCHITECTURE, ...config };
+  const conv = (channels: number, use: KernelUse) =>
+    tfl.layers.conv2d({ filters: channels, kernelSize: 3, padding: "same", activation: use === "relu" ? "relu" : undefined, kernelInitializer: kernels(use) });
+  const clipped = (x: tfl.SymbolicTensor[], name?: string) =>
+    tfl.layers.reLU({ maxValue: 1, name }).apply(tfl.layers.add().apply(x) as tfl.SymbolicTensor) as tfl.SymbolicTensor;
   const noisy = input(spec.inputs[0]);
-  let skip: tfl.SymbolicTensor = noisy;
-  for (let i = 0; i < edge; i++) skip = conv(edgeFilters, 3, "relu").apply(skip) as tfl.SymbolicTensor;
-  let x = down(skip, filters, r, resample, kernels);
-  for (let d = 0; d < depth; d++) x = conv(filters, 3, "relu").apply(x) as tfl.SymbolicTensor;
-  // Without edge layers the way up gives the correction itself; with them, features that meet the skip.
-  let correction = up(x, edge > 0 ? edgeFilters : 3, r, resample, kernels, edge > 0 ? "relu" : undefined);
-  if (edge > 0) {
-    correction = tfl.layers.add().apply([correction, skip]) as tfl.SymbolicTensor;
-    for (let i = 1; i < edge; i++) correction = conv(edgeFilters, 3, "relu").apply(correction) as tfl.SymbolicTensor;
-    correction = conv(3, 3).apply(correction) as tfl.SymbolicTensor;
-  }
-  const sum = tfl.layers.add().apply([noisy, correction]) as tfl.SymbolicTensor;
-  const output = tfl.layers.reLU({ maxValue: 1, name: spec.outputs[0].name }).apply(sum) as tfl.SymbolicTensor;
+  let x = down(noisy, filters, r, resample, kernels);
+  for (let d = 0; d < depth; d++) x = conv(filters, "relu").apply(x) as tfl.SymbolicTensor;
+  const body = clipped([noisy, up(x, r, resample, kernels)], refine > 0 ? undefined : spec.outputs[0].name);
+  if (refine === 0) return tfl.model({ inputs: noisy, outputs: body, name: modelName(spec) });
+  let h = tfl.layers.concatenate().apply([noisy, body]) as tfl.SymbolicTensor;
+  for (let i = 0; i < refine; i++) h = conv(refineFilters, "relu").apply(h) as tfl.SymbolicTensor;
+  const output = clipped([body, conv(3, "zero").apply(h) as tfl.SymbolicTensor], spec.outputs[0].name);
   return tfl.model({ inputs: noisy, outputs: output, name: modelName(spec) });
 }
 
@@ -57,21 +65,22 @@ export function buildDae(config: Partial<DaeArchitecture> = {}, kernels = unseed
 function down(x: tfl.SymbolicTensor, filters: number, r: number, resample: DaeArchitecture["resample"], kernels: Kernels): tfl.SymbolicTensor {
   if (resample === "shuffle" && r > 1) {
     const cells = pixelShuffle(x, channelsOf(x), r, "unshuffle");
-    return tfl.layers.conv2d({ filters, kernelSize: 3, padding: "same", activation: "relu", kernelInitializer: kernels() }).apply(cells) as tfl.SymbolicTensor;
+    return tfl.layers.conv2d({ filters, kernelSize: 3, padding: "same", activation: "relu", kernelInitializer: kernels("relu") }).apply(cells) as tfl.SymbolicTensor;
   }
   // Patches overlap (kernel 2r, stride r) so that neighbouring cells see each other's borders.
   const kernelSize = r === 1 ? 3 : 2 * r;
-  return tfl.layers.conv2d({ filters, kernelSize, strides: r, padding: "same", activation: "relu", kernelInitializer: kernels() }).apply(x) as tfl.SymbolicTensor;
+  return tfl.layers.conv2d({ filters, kernelSize, strides: r, padding: "same", activation: "relu", kernelInitializer: kernels("relu") }).apply(x) as tfl.SymbolicTensor;
 }
 
-/** Back to full resolution with `channels` channels. */
-function up(x: tfl.SymbolicTensor, channels: number, r: number, resample: DaeArchitecture["resample"], kernels: Kernels, activation?: "relu"): tfl.SymbolicTensor {
-  if (r === 1) return tfl.layers.conv2d({ filters: channels, kernelSize: 3, padding: "same", activation, kernelInitializer: kernels() }).apply(x) as tfl.SymbolicTensor;
+/** Back to full resolution: the 3-channel correction, starting at zero (the model starts as the identity). */
+function up(x: tfl.SymbolicTensor, r: number, resample: DaeArchitecture["resample"], kernels: Kernels): tfl.SymbolicTensor {
+  const channels = 3;
+  if (r === 1) return tfl.layers.conv2d({ filters: channels, kernelSize: 3, padding: "same", kernelInitializer: kernels("zero") }).apply(x) as tfl.SymbolicTensor;
   if (resample === "shuffle") {
-    const cells = tfl.layers.conv2d({ filters: channels * r * r, kernelSize: 3, padding: "same", activation, kernelInitializer: kernels() }).apply(x) as tfl.SymbolicTensor;
+    const cells = tfl.layers.conv2d({ filters: channels * r * r, kernelSize: 3, padding: "same", kernelInitializer: kernels("zero") }).apply(x) as tfl.SymbolicTensor;
     return pixelShuffle(cells, channels, r, "shuffle");
   }
-  return tfl.layers.conv2dTranspose({ filters: channels, kernelSize: 2 * r, strides: r, padding: "same", activation, kernelInitializer: kernels() }).apply(x) as tfl.SymbolicTensor;
+  return tfl.layers.conv2dTranspose({ filters: channels, kernelSize: 2 * r, strides: r, padding: "same", kernelInitializer: kernels("zero") }).apply(x) as tfl.SymbolicTensor;
 }
 
 const channelsOf = (x: tfl.SymbolicTensor) => x.shape.at(-1)!;
@@ -104,29 +113,29 @@ export function buildPlainFaceAutoencoder(kernels = unseeded): tfl.LayersModel {
   const image = input(spec.inputs[0]);
   let x: tfl.SymbolicTensor = image;
   for (const filters of [32, 64, 128]) {
-    x = tfl.layers.conv2d({ filters, kernelSize: 3, strides: 2, padding: "same", activation: "relu", kernelInitializer: kernels() }).apply(x) as tfl.SymbolicTensor;
+    x = tfl.layers.conv2d({ filters, kernelSize: 3, strides: 2, padding: "same", activation: "relu", kernelInitializer: kernels("relu") }).apply(x) as tfl.SymbolicTensor;
   }
   for (const filters of [64, 32]) {
     x = tfl.layers
-      .conv2dTranspose({ filters, kernelSize: 3, strides: 2, padding: "same", activation: "relu", kernelInitializer: kernels() })
+      .conv2dTranspose({ filters, kernelSize: 3, strides: 2, padding: "same", activation: "relu", kernelInitializer: kernels("relu") })
       .apply(x) as tfl.SymbolicTensor;
   }
   const output = tfl.layers
-    .conv2dTranspose({ filters: 3, kernelSize: 3, strides: 2, padding: "same", activation: "sigmoid", name: spec.outputs[0].name, kernelInitializer: kernels() })
+    .conv2dTranspose({ filters: 3, kernelSize: 3, strides: 2, padding: "same", activation: "sigmoid", name: spec.outputs[0].name, kernelInitializer: kernels("linear") })
     .apply(x) as tfl.SymbolicTensor;
   return tfl.model({ inputs: image, outputs: output, name: modelName(spec) });
 }
 
 function denseStack(input: tfl.SymbolicTensor, units: number[], kernels: Kernels): tfl.SymbolicTensor {
   return units.reduce(
-    (x, u) => tfl.layers.dense({ units: u, activation: "relu", kernelInitializer: kernels() }).apply(x) as tfl.SymbolicTensor,
+    (x, u) => tfl.layers.dense({ units: u, activation: "relu", kernelInitializer: kernels("relu") }).apply(x) as tfl.SymbolicTensor,
     input,
   );
 }
 
 /** A dense output layer for each of the spec's outputs (a linear code, or the sigmoid of Bernoulli means). */
 function denseOutputs(h: tfl.SymbolicTensor, outputs: readonly TensorSpec[], kernels: Kernels, activation?: "sigmoid"): tfl.SymbolicTensor[] {
-  return outputs.map(({ name, shape }) => tfl.layers.dense({ units: shape[1]!, activation, name, kernelInitializer: kernels() }).apply(h) as tfl.SymbolicTensor);
+  return outputs.map(({ name, shape }) => tfl.layers.dense({ units: shape[1]!, activation, name, kernelInitializer: kernels("linear") }).apply(h) as tfl.SymbolicTensor);
 }
 
 export interface MlpConfig {

@@ -42,6 +42,8 @@ const commonFaceDefaults = {
   // None: the validation faces are held out of the training data (the test faces are for the final report only).
   testData: "",
   limit: 0,
+  // None: fresh seeded weights (see --init-from).
+  initFrom: "",
 };
 
 /** A batch of clean faces in [0, 1], each flipped left-right with probability 1/2 (faces are roughly symmetric). */

@@ -33,7 +33,7 @@ const expectedReach = ({ depth, downsampling: r }: Pick<DaeArchitecture, "depth"
 
 /** A small DAE with fixed, fairly large random weights (and biases), so that changes propagate through every layer. */
 function randomDae(downsampling: DaeArchitecture["downsampling"], depth: number, seed: number, variant: Partial<DaeArchitecture> = {}): tfl.LayersModel {
-  const model = buildDae({ filters: 8, edgeFilters: 8, depth, downsampling, ...variant });
+  const model = buildDae({ filters: 8, refineFilters: 8, depth, downsampling, ...variant });
   const random = createRandom(seed);
   const weights = model.getWeights().map((w) => tf.tensor(Float32Array.from({ length: w.size }, () => (random.uniform() - 0.5) * 0.6), w.shape));
   model.setWeights(weights);
@@ -141,17 +141,17 @@ describe("DAE tile margin against the measured receptive field (one-pixel impuls
   });
 });
 
-describe("the margin of the other DAE architectures: full-resolution edge layers, pixel shuffle", () => {
+describe("the margin of the other DAE architectures: a full-resolution refinement head, pixel shuffle", () => {
   const variants: { downsampling: DaeArchitecture["downsampling"]; depth: number; variant: Partial<DaeArchitecture> }[] = [
-    { downsampling: 2, depth: 1, variant: { edge: 1 } },
-    { downsampling: 2, depth: 3, variant: { edge: 2 } },
-    { downsampling: 4, depth: 1, variant: { edge: 2 } },
+    { downsampling: 2, depth: 1, variant: { refine: 1 } },
+    { downsampling: 2, depth: 3, variant: { refine: 3 } },
+    { downsampling: 4, depth: 1, variant: { refine: 2 } },
     { downsampling: 2, depth: 3, variant: { resample: "shuffle" } },
     { downsampling: 4, depth: 1, variant: { resample: "shuffle" } },
-    { downsampling: 2, depth: 1, variant: { resample: "shuffle", edge: 1 } },
+    { downsampling: 2, depth: 1, variant: { resample: "shuffle", refine: 2 } },
   ];
   it.each(variants)("downsampling $downsampling, depth $depth, $variant: within daeMargin", ({ downsampling, depth, variant }) => {
-    const margin = daeMargin({ depth, downsampling, edge: variant.edge });
+    const margin = daeMargin({ depth, downsampling, refine: variant.refine });
     const worst = worstReach(randomDae(downsampling, depth, 77, variant), margin, downsampling, 5);
     // The impulse was seen at all (a change that reached nothing would prove nothing).
     expect(worst).toBeGreaterThan(0);

@@ -50,7 +50,7 @@ describe("pixel shuffle as stock layers", () => {
   });
 
   it("a DAE resampled by pixel shuffle keeps the input size and trains only its convolutions", () => {
-    const model = buildDae({ filters: 8, depth: 1, resample: "shuffle", edge: 1, edgeFilters: 4 });
+    const model = buildDae({ filters: 8, depth: 1, resample: "shuffle", refine: 1, refineFilters: 4 });
     const y = model.predict(tf.zeros([1, 20, 12, 3])) as tf.Tensor;
     expect(y.shape).toEqual([1, 20, 12, 3]);
     expect(model.trainableWeights.length).toBe(model.getWeights().length - 2);

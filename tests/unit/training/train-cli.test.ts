@@ -74,6 +74,28 @@ describe("npm run train", () => {
     expectFilesMatchManifest();
   });
 
+  it("starts a DAE with a refinement head from a trained DAE (--init-from): before training it denoises as that DAE does", async () => {
+    const common = ["--data", faces, "--test-data", faces, "--filters", "8", "--depth", "1", "--batch-size", "8", "--epochs", "1"];
+    const trainedFile = path.join(modelsDir, MODELS.dae.entry);
+    expect((await train([RUNS.dae.name, ...common, "--checkpoint-dir", path.join(work, "ckpt-dae-base")])).status).toBe(0);
+    const input = tf.randomUniform([1, 64, 64, 3], 0, 1, "float32", 7);
+    const trained = await loadModelFromFile(trainedFile);
+    const before = (trained.predict(input) as tf.Tensor).arraySync();
+    const trainedWeights = trained.getWeights().length;
+
+    // A learning rate of 1e-9: after its two steps the model is still where --init-from put it.
+    const refined = await train([RUNS.dae.name, ...common, "--refine", "1", "--refine-filters", "4", "--lr", "1e-9", "--init-from", trainedFile, "--checkpoint-dir", path.join(work, "ckpt-dae-refine")]);
+    expect(refined.status, refined.stderr).toBe(0);
+    expect(refined.stdout).toMatch(new RegExp(`started from .*: ${trainedWeights} of ${trainedWeights + 4} weights`));
+    const after = (await loadModelFromFile(trainedFile)).predict(input) as tf.Tensor;
+    // The head's last convolution starts at zero, so the new model's output is the trained body's.
+    expect(tf.max(tf.abs(tf.sub(after, before))).dataSync()[0]).toBeLessThan(1e-4);
+
+    const misfit = await train([RUNS.dae.name, ...common, "--filters", "4", "--init-from", trainedFile, "--checkpoint-dir", path.join(work, "ckpt-dae-misfit")]);
+    expect(misfit.status).not.toBe(0);
+    expect(misfit.stderr.trim().split("\n").at(-1)).toMatch(/^error: --init-from .*: its first weights do not fit this model$/);
+  });
+
   it("smoke-trains the plain face autoencoder (validating on people held out of its data) and the 2-D autoencoder", async () => {
     // No --test-data: the validation faces are whole people held out of the 16 training faces, not the test set.
     const aeFaces = await train([RUNS.faceAutoencoder.name, "--epochs", "1", "--data", "tests/fixtures/faces-small.u8", "--batch-size", "6", "--checkpoint-dir", path.join(work, "ckpt-ae-faces")]);
