@@ -1,6 +1,6 @@
 import "server-only";
 import type { z } from "zod";
-import { errorMessage } from "../errors";
+import { errorMessage, isAbortError } from "../errors";
 import { ModelIntegrityError } from "../model-artifacts";
 
 /**
@@ -15,6 +15,16 @@ export class HttpError extends Error {
     message: string,
   ) {
     super(message);
+  }
+}
+
+/**
+ * The client hung up (499, which nobody reads): while sending its body, while waiting for its turn, or while its work
+ * ran. Worth one line in the log, never a stack.
+ */
+export class ClientClosedError extends HttpError {
+  constructor(message: string) {
+    super(499, message);
   }
 }
 
@@ -42,16 +52,22 @@ export function validationError(error: z.ZodError, subject: string): Response {
 /**
  * The answer for an error a route caught: its own status for an HttpError; 503 (logged) for model files that do not
  * match their manifest, still so after the loader's retries: the server's problem, not the request's, and one a
- * deployment in progress may clear; 500 (logged) for anything else.
+ * deployment in progress may clear; 499 (one line in the log) for a client that hung up; 500 (logged, its message not
+ * passed on) for anything else.
  */
 export function errorResponse(error: unknown, route: string, failure: string): Response {
+  if (error instanceof ClientClosedError) {
+    console.warn(`${route}: ${error.message}`);
+    return jsonError(499, error.message);
+  }
   if (error instanceof OverloadedError) return jsonError(503, error.message, { "Retry-After": String(error.retryAfterSeconds) });
   if (error instanceof HttpError) return jsonError(error.status, error.message);
   console.error(`${route}:`, error);
   if (error instanceof ModelIntegrityError) {
     return jsonError(503, `${failure}: the server's model files do not match their manifest (${error.message}); try again later.`);
   }
-  return jsonError(500, `${failure}: ${errorMessage(error)}`);
+  // The message of an unexpected error is a library's or our own internals: it goes to the log, not to the client.
+  return jsonError(500, `${failure}: an unexpected error on the server (it has been logged).`);
 }
 
 /** The media type of the request body, lower-cased and without parameters ("multipart/form-data"). */
@@ -73,7 +89,14 @@ export async function readBody(request: Request, maxBytes: number, subject = "Th
   let total = 0;
   const reader = request.body?.getReader();
   for (;;) {
-    const chunk = reader ? await reader.read() : { done: true as const, value: undefined };
+    let chunk: ReadableStreamReadResult<Uint8Array>;
+    try {
+      chunk = reader ? await reader.read() : { done: true, value: undefined };
+    } catch (error) {
+      // The connection closed before the body's end: the client hung up (or the server's request timeout ended it).
+      if (request.signal.aborted || isConnectionLoss(error)) throw new ClientClosedError(`The client closed the connection while sending the body (${total} bytes read).`);
+      throw error;
+    }
     if (chunk.done) break;
     total += chunk.value.length;
     if (total > maxBytes) {
@@ -89,6 +112,12 @@ export async function readBody(request: Request, maxBytes: number, subject = "Th
     offset += chunk.length;
   }
   return bytes;
+}
+
+/** Errors that a stream of the request body fails with when its connection goes away. */
+function isConnectionLoss(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return isAbortError(error) || code === "ECONNRESET" || code === "ERR_STREAM_PREMATURE_CLOSE" || errorMessage(error) === "aborted";
 }
 
 /** The request's JSON body, bounded in size, or the HTTP error to answer with. */

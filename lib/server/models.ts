@@ -1,18 +1,19 @@
 import "server-only";
-import * as tf from "@tensorflow/tfjs-core";
-import { loadLayersModel, type LayersModel } from "@tensorflow/tfjs-layers";
 import { describeModel, type Manifest, type ModelEntry, parseManifest } from "../manifest";
 import { ModelIntegrityError, modelArtifacts } from "../model-artifacts";
-import { runModel, type TensorData } from "../run-model";
+import type { TensorData } from "../run-model";
+import { ClientClosedError } from "./http";
+import { InferencePool, inferenceThreadCount, type PoolModel } from "./inference-pool";
 import { InferenceQueue } from "./queue";
 import { getModelStorage } from "./storage";
 
 /**
  * Server-side models (Node only), read from the model storage (lib/server/storage: the repository's models/ folder, or
- * the configured Blob store) with every file checked against its sha256 in the manifest. tfjs runs on its WASM
- * backend (single-threaded; CPU if WASM cannot start), one instance of each model per process, reloaded when the
- * manifest names new files. Inference runs one request at a time, which bounds memory whatever the traffic, and
- * a request that cannot get its turn soon is answered 503 rather than left to pile up (runInference).
+ * the configured Blob store) with every file checked against its sha256 in the manifest, read once per process and
+ * again when the manifest names new files. The models run in the process's inference threads (inference-pool.ts:
+ * tfjs on WASM, one copy of each model per thread), never on its event loop. As many requests run at once as there
+ * are threads, which bounds CPU and memory whatever the traffic, and a request that cannot get its turn soon is
+ * answered 503 rather than left to pile up (runOnServer).
  */
 
 export const MANIFEST_KEY = "manifest.json";
@@ -44,50 +45,31 @@ export function readManifestFile({ fresh = false } = {}): Promise<Manifest> {
 }
 
 interface ServerState {
-  backend: Promise<string> | null;
-  models: Map<string, { key: string; model: Promise<LayersModel> }>;
+  models: Map<string, { key: string; model: Promise<PoolModel> }>;
+  pool: InferencePool;
   queue: InferenceQueue;
   startedAt: number;
 }
 
-/** Enough line for a burst from a few pages (a tile run sends one request per tile) and no more than ~10 s of it. */
+/**
+ * Enough line for a burst from a few pages (a tile run sends one request per tile) and no more than ~10 s of it.
+ * As many requests run at once as there are inference threads, each to its end (one image, all its tiles).
+ */
 const QUEUE_LIMITS = { maxWaiting: 64, maxWaitMs: 10_000 };
 
 const globalState = globalThis as unknown as { __autoencoderServerModels?: ServerState };
-const state: ServerState = (globalState.__autoencoderServerModels ??= {
-  backend: null,
-  models: new Map(),
-  queue: new InferenceQueue(QUEUE_LIMITS),
-  startedAt: Date.now(),
-});
+const state: ServerState = (globalState.__autoencoderServerModels ??= (() => {
+  const pool = new InferencePool(inferenceThreadCount());
+  return { models: new Map(), pool, queue: new InferenceQueue({ ...QUEUE_LIMITS, concurrency: pool.size }), startedAt: Date.now() };
+})());
 
-async function startBackend(): Promise<string> {
-  try {
-    await import("@tensorflow/tfjs-backend-wasm");
-    tf.env().set("WASM_HAS_MULTITHREAD_SUPPORT", false);
-    if (await tf.setBackend("wasm")) {
-      await tf.ready();
-      return "wasm";
-    }
-  } catch {
-    // fall through to the CPU backend
-  }
-  await import("@tensorflow/tfjs-backend-cpu");
-  await tf.setBackend("cpu");
-  await tf.ready();
-  return "cpu";
-}
-
-/** The tfjs backend the server runs on ("wasm", or "cpu" where WASM could not start). */
+/** The tfjs backend the inference threads run on ("wasm", or "cpu" where WASM could not start). */
 export function serverBackend(): Promise<string> {
-  state.backend ??= startBackend().catch((error) => {
-    state.backend = null;
-    throw error;
-  });
-  return state.backend;
+  return state.pool.backend();
 }
 
-async function verifiedLoad(manifest: Manifest, name: string): Promise<LayersModel> {
+/** The model's files from the model storage, each checked against its sha256 in the manifest, as tfjs loads them. */
+async function verifiedLoad(manifest: Manifest, name: string, key: string): Promise<PoolModel> {
   const storage = getModelStorage();
   const { artifacts } = await modelArtifacts(manifest, name, async (file) => {
     const object = await storage.get(file.path);
@@ -95,18 +77,11 @@ async function verifiedLoad(manifest: Manifest, name: string): Promise<LayersMod
     if (object.sha256 !== file.sha256) throw new ModelIntegrityError(`${file.path} does not match its sha256 in the manifest (a model being replaced?)`);
     return object.bytes;
   });
-  return loadLayersModel({ load: async () => artifacts });
+  return { name, key, artifacts };
 }
 
-export interface ServerModel {
-  model: LayersModel;
-  entry: ModelEntry;
-  backend: string;
-}
-
-/** The named model, loaded once per process (and again after the manifest changes). */
-export async function getServerModel(name: string): Promise<ServerModel> {
-  const backend = await serverBackend();
+/** The named model's checked files and manifest entry, read once per process (and again after the manifest changes). */
+async function verifiedModel(name: string): Promise<{ model: PoolModel; entry: ModelEntry }> {
   for (let attempt = 0; ; attempt++) {
     // A retry after a sha256 mismatch reads the manifest again: the files were being replaced under the old one.
     const manifest = await readManifestFile({ fresh: attempt > 0 });
@@ -115,19 +90,33 @@ export async function getServerModel(name: string): Promise<ServerModel> {
     const key = entry.files.map((f) => f.sha256).join(",");
     let cached = state.models.get(name);
     if (!cached || cached.key !== key) {
-      const previous = cached;
-      cached = { key, model: verifiedLoad(manifest, name) };
+      cached = { key, model: verifiedLoad(manifest, name, key) };
       state.models.set(name, cached);
-      previous?.model.then((m) => m.dispose()).catch(() => {});
     }
     try {
-      return { model: await cached.model, entry, backend };
+      return { model: await cached.model, entry };
     } catch (error) {
       if (state.models.get(name) === cached) state.models.delete(name);
       if (!(error instanceof ModelIntegrityError) || attempt >= 2) throw error;
       await new Promise((resolve) => setTimeout(resolve, 1000));
     }
   }
+}
+
+export interface ServerModel {
+  entry: ModelEntry;
+  backend: string;
+}
+
+/**
+ * The named model, loaded in an inference thread (the first call warms the server up; later ones answer at once,
+ * never waiting for a thread that is busy with a request). Its manifest entry, and the backend it runs on.
+ */
+export async function getServerModel(name: string): Promise<ServerModel> {
+  const backend = await serverBackend();
+  const { model, entry } = await verifiedModel(name);
+  await state.pool.warm(model);
+  return { entry, backend };
 }
 
 /** What a route answers with beside its result: which backend and model version ran it, and how long it took. */
@@ -139,20 +128,36 @@ export interface ServerRun<T> {
   sha256: string;
 }
 
+/** The model as a function of one input to all its outputs, run in an inference thread. */
+export type ModelRunner = (input: TensorData) => Promise<TensorData[]>;
+
+const hungUp = () => new ClientClosedError("The client closed the request while it ran; its work was stopped.");
+
 /**
- * Runs `task` on the named model in its turn: after every earlier one has finished (one inference at a time per
- * process), or refused (503) when the line is full or slow; `client`, the request's signal, takes it out of the
- * line if its client hangs up first. `task` gets the model as a function of one input to all its outputs.
+ * Runs `task` on the named model in its turn (runs start as inference threads come free), or refuses it (503) when
+ * the line is full or slow. `client`, the request's signal, takes the request out of the line if its client hangs
+ * up first, and stops its work if it hangs up while it runs: no model run starts after that (a tiled image stops
+ * at the next tile), and the request ends with a ClientClosedError. `task` gets the model as a function of one
+ * input to all its outputs, and the signal to pass on to work that checks it between steps.
  */
 export function runOnServer<T>(
   name: string,
-  task: (run: (input: TensorData) => Promise<TensorData[]>, entry: ModelEntry) => Promise<T>,
+  task: (run: ModelRunner, entry: ModelEntry) => Promise<T>,
   client?: AbortSignal,
 ): Promise<ServerRun<T>> {
   return state.queue.run(async () => {
-    const { model, entry, backend } = await getServerModel(name);
+    const [backend, { model, entry }] = await Promise.all([serverBackend(), verifiedModel(name)]);
     const t0 = performance.now();
-    const value = await task((input) => runModel(model, input), entry);
+    const run: ModelRunner = async (input) => {
+      if (client?.aborted) throw hungUp();
+      return state.pool.run(model, input);
+    };
+    let value: T;
+    try {
+      value = await task(run, entry);
+    } catch (error) {
+      throw client?.aborted ? hungUp() : error;
+    }
     return { value, backend, ms: performance.now() - t0, sha256: describeModel(name, entry).sha256 };
   }, client);
 }
@@ -162,10 +167,12 @@ export interface ServerLoad {
   uptimeSeconds: number;
   waiting: number;
   running: number;
-  /** Resident memory of the process, bytes. */
+  /** Resident memory of the process, its inference threads included, bytes. */
   rssBytes: number;
-  /** Live tfjs tensors: the models' weights, and nothing more between requests (a leak shows as growth). */
+  /** Live tfjs tensors in the inference threads: the models' weights, and nothing more between requests (a leak shows as growth). */
   tensors: number;
+  /** Inference threads in this process. */
+  threads: number;
 }
 
 /** For GET /api/health: which process this is, how long it has run, how busy it is, and what it holds. */
@@ -175,7 +182,7 @@ export function serverLoad(): ServerLoad {
     uptimeSeconds: Math.round((Date.now() - state.startedAt) / 1000),
     ...state.queue.load,
     rssBytes: process.memoryUsage.rss(),
-    tensors: tf.memory().numTensors,
+    tensors: state.pool.tensors,
+    threads: state.pool.size,
   };
 }
-

@@ -7,7 +7,7 @@ import { runOnServer, type ServerRun } from "./models";
 
 /**
  * The VAE on the server, for POST /api/vae/decode and /api/vae/encode: the same model storage, sha256 checks,
- * WASM backend and one-at-a-time queue as the DAE's route (models.ts).
+ * inference threads and line as the DAE's route (models.ts).
  */
 
 /** Decodes n latent points: n x 784 pixel values in [0, 1], row-major per digit. `client`: the request's signal. */

@@ -1,0 +1,220 @@
+import "server-only";
+import cluster from "node:cluster";
+import os from "node:os";
+import { Worker } from "node:worker_threads";
+import type { io } from "@tensorflow/tfjs-core";
+import PQueue from "p-queue";
+import type { TensorData } from "../run-model";
+import { HttpError } from "./http";
+import type { WorkerReply, WorkerRequest, WorkerStart } from "./inference-worker";
+
+/**
+ * The server's inference threads: a few worker threads per process (inference-worker.ts), each holding its own
+ * tfjs and its own copy of the models, loaded once. The process's event loop only hands them model inputs and
+ * takes the outputs back, so pages, /api/health and small requests are answered while models run.
+ *
+ * Why our own pool rather than piscina or tinypool: Next (Turbopack) compiles and traces a worker only when the code
+ * says `new Worker(new URL("./file.ts", import.meta.url))` itself; a pool library starts its workers from a file name
+ * inside its own package, which the bundler cannot follow, so the worker would have to be a hand-written .mjs beside
+ * the TypeScript it shares (runModel) and be traced by hand. What is left to do here is small: one request at a time
+ * per thread, sent to a thread that already holds the model, and a thread that dies replaced on its next use.
+ */
+
+/** A model as the process hands it to a thread: its files' bytes, checked against the manifest, and their key. */
+export interface PoolModel {
+  name: string;
+  /** The model's files' sha256s: a thread reloads the model when it changes. */
+  key: string;
+  artifacts: io.ModelArtifacts;
+}
+
+/**
+ * How many inference threads a process gets: INFERENCE_THREADS if set, otherwise its share of the cores. Under
+ * `npm start` (scripts/serve.mjs) there is one process per core (WEB_CONCURRENCY), so one thread each: a model run
+ * keeps a core busy, and more threads than cores would only share them, each with another copy of tfjs and the
+ * models. A single process (`next start`, a serverless function) gets one thread per core.
+ */
+export function inferenceThreadCount(env: Record<string, string | undefined> = process.env): number {
+  const configured = Number(env.INFERENCE_THREADS);
+  if (Number.isInteger(configured) && configured >= 1) return configured;
+  const cores = os.availableParallelism();
+  const clusterSize = Number(env.WEB_CONCURRENCY);
+  const processes = cluster.isWorker ? (Number.isInteger(clusterSize) && clusterSize >= 1 ? clusterSize : cores) : 1;
+  return Math.max(1, Math.floor(cores / processes));
+}
+
+/**
+ * A thread's failure: it could not start, or it stopped while it ran a request. The server's trouble, not the
+ * request's (503); the cause goes to the log (one line, where it happened), not to the client.
+ */
+export class InferenceThreadError extends HttpError {
+  constructor() {
+    super(503, "The server's inference thread is not available right now; try again shortly.");
+  }
+}
+
+/**
+ * Vitest runs the TypeScript sources, and Node 20 cannot run a TypeScript worker on its own (nor take tsx's hooks
+ * from `execArgv`): there a small script registers tsx in the thread first, then imports the worker. Next's build
+ * compiles the worker instead (its import.meta.url still names the .ts file, so that cannot tell the two apart).
+ */
+const FROM_SOURCE = process.env.VITEST === "true";
+const TSX_THEN_WORKER = `import("tsx/esm/api").then(({ register }) => { register(); return import(require("node:worker_threads").workerData.entry); })`;
+
+function startWorker(): Worker {
+  if (FROM_SOURCE) return new Worker(TSX_THEN_WORKER, { eval: true, name: "inference", workerData: { entry: new URL("./inference-worker.ts", import.meta.url).href } });
+  return new Worker(new URL("./inference-worker.ts", import.meta.url), { name: "inference" });
+}
+
+/** A request without its id (the thread numbers them). */
+type Unnumbered<T> = T extends unknown ? Omit<T, "id"> : never;
+type Pending = { id: number; resolve: (reply: WorkerReply & { ok: true }) => void; reject: (error: Error) => void };
+
+class InferenceThread {
+  private worker: Worker | null = null;
+  private started: Promise<string> | null = null;
+  private pending: Pending | null = null;
+  private nextId = 1;
+  /** The models this thread holds: name -> key. */
+  readonly models = new Map<string, string>();
+  /** Live tensors in the thread after its last request. */
+  tensors = 0;
+  busy = false;
+
+  /** Starts the thread if it is not running (again, after it died), and resolves with its tfjs backend. */
+  start(): Promise<string> {
+    if (this.started) return this.started;
+    const worker = startWorker();
+    // An idle thread does not keep the process alive; a server's listening socket does.
+    worker.unref();
+    this.worker = worker;
+    const started = new Promise<string>((resolve, reject) => {
+      worker.once("message", (message: WorkerStart) => {
+        if (message.type === "started") resolve(message.backend);
+        else reject(new Error(`tfjs could not start: ${message.error}`));
+        worker.on("message", (reply: WorkerReply) => this.settle(reply));
+      });
+      worker.once("exit", () => reject(new Error("it exited before it started")));
+    });
+    worker.on("error", (error) => this.stopped(worker, `it failed: ${error.message}`));
+    worker.on("exit", (code) => this.stopped(worker, `it exited with code ${code}`));
+    // A thread that cannot start is tried again on the next request, not in a loop.
+    this.started = started.catch((error: Error) => {
+      this.stopped(worker, `it could not start: ${error.message}`);
+      throw new InferenceThreadError();
+    });
+    return this.started;
+  }
+
+  private settle(reply: WorkerReply) {
+    const pending = this.pending;
+    if (!pending || pending.id !== reply.id) return;
+    this.pending = null;
+    this.tensors = reply.tensors;
+    if (reply.ok) pending.resolve(reply);
+    else pending.reject(new Error(reply.error));
+  }
+
+  /** Forgets a thread that stopped (logged, unless the pool stopped it), failing the request it ran. */
+  private stopped(worker: Worker, why: string, quietly = false) {
+    if (this.worker !== worker) return;
+    if (!quietly) console.error(`inference thread ${worker.threadId}: ${why}${this.pending ? " (during a request)" : ""}`);
+    this.worker = null;
+    this.started = null;
+    this.models.clear();
+    this.tensors = 0;
+    this.pending?.reject(new InferenceThreadError());
+    this.pending = null;
+    void worker.terminate();
+  }
+
+  /** Sends one request and waits for its answer; the pool sends a thread one request at a time. */
+  private async call(request: Unnumbered<WorkerRequest>, transfer: ArrayBuffer[] = []): Promise<WorkerReply & { ok: true }> {
+    await this.start();
+    const worker = this.worker;
+    if (!worker) throw new InferenceThreadError();
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      this.pending = { id, resolve, reject };
+      worker.postMessage({ ...request, id } as WorkerRequest, transfer);
+    });
+  }
+
+  async load(model: PoolModel): Promise<void> {
+    if (this.models.get(model.name) === model.key) return;
+    await this.call({ type: "load", name: model.name, key: model.key, artifacts: model.artifacts });
+    this.models.set(model.name, model.key);
+  }
+
+  async run(model: PoolModel, input: TensorData): Promise<TensorData[]> {
+    await this.load(model);
+    // The input was made for this call: it moves to the thread rather than being copied.
+    const reply = await this.call({ type: "run", name: model.name, key: model.key, input }, [input.data.buffer as ArrayBuffer]);
+    return reply.outputs ?? [];
+  }
+
+  /** Stops the thread; the next request starts another. */
+  stop(): void {
+    if (this.worker) this.stopped(this.worker, "stopped", true);
+  }
+}
+
+export class InferencePool {
+  private readonly threads: InferenceThread[];
+  /** Hands each request a free thread: as many at once as there are threads, the rest in order. */
+  private readonly turns: PQueue;
+  /** Requests the threads have answered. */
+  completed = 0;
+
+  constructor(readonly size: number) {
+    this.threads = Array.from({ length: size }, () => new InferenceThread());
+    this.turns = new PQueue({ concurrency: size });
+  }
+
+  /** A free thread, one that holds the model if there is one. */
+  private async withThread<T>(model: PoolModel, work: (thread: InferenceThread) => Promise<T>): Promise<T> {
+    const result = await this.turns.add(async () => {
+      const free = this.threads.filter((t) => !t.busy);
+      const thread = free.find((t) => t.models.get(model.name) === model.key) ?? free[0];
+      thread.busy = true;
+      try {
+        return await work(thread);
+      } finally {
+        thread.busy = false;
+        this.completed++;
+      }
+    });
+    return result as T;
+  }
+
+  /** Runs the model on one input in a thread: its outputs, in the model's order. */
+  run(model: PoolModel, input: TensorData): Promise<TensorData[]> {
+    return this.withThread(model, (thread) => thread.run(model, input));
+  }
+
+  /** Makes sure some thread holds the model (at once when one does): a warm-up. */
+  async warm(model: PoolModel): Promise<void> {
+    if (this.threads.some((t) => t.models.get(model.name) === model.key)) return;
+    await this.withThread(model, (thread) => thread.load(model));
+  }
+
+  /** The tfjs backend the threads run on ("wasm", or "cpu" where WASM could not start), starting one if needed. */
+  backend(): Promise<string> {
+    return this.threads[0].start();
+  }
+
+  /** Live tensors in all threads, as each last reported them. */
+  get tensors(): number {
+    return this.threads.reduce((sum, t) => sum + t.tensors, 0);
+  }
+
+  /** Requests running in a thread, and waiting for one. */
+  get load(): { running: number; waiting: number } {
+    return { running: this.turns.pending, waiting: this.turns.size };
+  }
+
+  /** Stops every thread (tests). The pool stays usable: the next request starts them again. */
+  async close(): Promise<void> {
+    for (const thread of this.threads) thread.stop();
+  }
+}
