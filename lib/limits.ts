@@ -13,8 +13,24 @@ export const SERVER_MAX_BODY_BYTES = 4 * 1024 * 1024;
 /** Largest image, in pixels, either side will decode: 25 megapixels (a 30-megapixel photo is refused). */
 export const MAX_PIXELS = 25_000_000;
 
-/** Largest image the server denoises at full resolution (single-threaded WASM: about a minute). */
+/**
+ * Largest whole photo the page denoises through the server: it sends it tile by tile, one request per tile (each
+ * far under SERVER_REQUEST_MAX_PIXELS), about a minute of the server's time in all.
+ */
 export const SERVER_FULL_RES_MAX_PIXELS = 4_000_000;
+
+/**
+ * The compute budget of one POST /api/denoise?full=true: the most pixels it runs through the model. The DAE costs
+ * about 5 s a megapixel on one core of a 2-core EPYC (docs/server.md), so one request holds an inference thread
+ * for 2 s at most; the page's own tiles (300x300 at most) are far under it. Checked from the image's header,
+ * before decoding.
+ */
+export const SERVER_REQUEST_MAX_PIXELS = 400_000;
+
+/** The largest square of at most `pixels` pixels: its side. */
+export function largestSquareSide(pixels: number): number {
+  return Math.floor(Math.sqrt(pixels));
+}
 
 export function megapixels(pixels: number): string {
   return `${(pixels / 1e6).toFixed(1)} megapixels`;

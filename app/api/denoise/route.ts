@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { MODELS } from "@/lib/catalogue";
-import { SERVER_FULL_RES_MAX_PIXELS, SERVER_MAX_BODY_BYTES, tooManyPixelsMessage } from "@/lib/limits";
+import { largestSquareSide, megapixels, SERVER_MAX_BODY_BYTES, SERVER_REQUEST_MAX_PIXELS } from "@/lib/limits";
 import { psnr, SSIM_WINDOW, ssim } from "@/lib/metrics";
 import { addNoise, NOISE_KINDS, NOISE_LEVEL_RANGE } from "@/lib/noise";
 import { denoiseImage } from "@/lib/server/dae";
@@ -14,12 +14,13 @@ import { decodeCrop, decodeFull, encodePng, inspectUpload } from "@/lib/server/i
  *   level   noise level in [0, 1] (gaussian σ, or the fraction of pixels / components hit)
  *   seed    noise seed, an integer (default 1)
  *   crop    "x,y,size": the square to crop, in displayed pixels (default: the largest centred square)
- *   full    true: no resize: denoise the crop, or the whole image, at its own resolution (tiled)
+ *   full    true: no resize: denoise the crop, or the whole image, at its own resolution (tiled), up to
+ *           SERVER_REQUEST_MAX_PIXELS (the request's compute budget)
  *   format  png (default) | json: PSNR/SSIM of noisy and denoised against the original, and both images as
  *           data URLs (also chosen by `Accept: application/json`)
  * Errors are JSON `{ "error": message }` with 400 (bad parameters, empty file), 413 (too many bytes or pixels,
- * the pixels read from the header before decoding), 415 (not a supported image), 422 (an image that cannot be
- * decoded), 499 (the client hung up before its turn), 503 (the server is busy: with Retry-After; or its model
+ * or over the full-resolution budget: the pixels read from the header before decoding), 415 (not a supported image), 422 (an image that cannot be
+ * decoded), 499 (the client hung up: its work stops at the next tile), 503 (the server is busy: with Retry-After; or its model
  * files do not match their manifest).
  */
 
@@ -77,6 +78,18 @@ async function readRequest(request: Request): Promise<{ bytes: Uint8Array; field
   throw new HttpError(415, "Send multipart/form-data with an \"image\" field, or a raw image/png or image/jpeg body.");
 }
 
+/** 413 for full-resolution work over one request's compute budget, saying what fits. */
+function checkFullResBudget([width, height]: [number, number]) {
+  if (width * height <= SERVER_REQUEST_MAX_PIXELS) return;
+  const side = largestSquareSide(SERVER_REQUEST_MAX_PIXELS);
+  throw new HttpError(
+    413,
+    `At full resolution this is ${width}×${height} pixels (${megapixels(width * height)}); one request may denoise at most ` +
+      `${SERVER_REQUEST_MAX_PIXELS.toLocaleString("en")} pixels (${megapixels(SERVER_REQUEST_MAX_PIXELS)}, e.g. ${side}×${side}). ` +
+      `Send a smaller copy, a crop (crop=x,y,size with size up to ${side}), or the image in tiles, one request each.`,
+  );
+}
+
 const dataUrl = (png: Buffer) => `data:image/png;base64,${png.toString("base64")}`;
 const finite = (v: number) => (Number.isFinite(v) ? Math.round(v * 1000) / 1000 : null);
 
@@ -88,13 +101,7 @@ export async function POST(request: Request): Promise<Response> {
     const params = parsed.data;
     const wantsJson = params.format === "json" || (params.format === undefined && (request.headers.get("accept") ?? "").startsWith("application/json"));
     const info = await inspectUpload(bytes);
-    if (params.full) {
-      const side = params.crop ? params.crop.size : 0;
-      const [w, h] = params.crop ? [side, side] : [info.width, info.height];
-      if (w * h > SERVER_FULL_RES_MAX_PIXELS) {
-        throw new HttpError(413, `${tooManyPixelsMessage(w, h, SERVER_FULL_RES_MAX_PIXELS)} (the server's limit for full resolution)`);
-      }
-    }
+    if (params.full) checkFullResBudget(params.crop ? [params.crop.size, params.crop.size] : [info.width, info.height]);
     const clean = params.full ? await decodeFull(bytes, info, params.crop) : await decodeCrop(bytes, info, params.crop);
     const noisy = addNoise(clean, { kind: params.noise, level: params.noise === "none" ? 0 : params.level }, params.seed);
     const { value: denoised, ms, backend, sha256: modelSha } = await denoiseImage(noisy, request.signal);

@@ -25,13 +25,14 @@ import {
   readPngChunks,
   textChunk,
 } from "../../helpers/png-chunks";
+import { serverPool } from "../../helpers/server-state";
 import { exportThrowawayModels } from "../../helpers/throwaway-models";
 
 /**
  * Server paths through the routes (issue #13, item 7), on a throwaway models folder (an untrained small DAE) and a
  * throwaway data folder: the 4 MB body limit of /api/denoise however the body comes, the pixel limit read from the
- * header before any decoding, `full=true` equal to one whole-image pass of the model, and shared PNGs stored
- * without the metadata they came with.
+ * header before any decoding, `full=true` equal to one whole-image pass of the model and bounded by its compute
+ * budget (issue 15), and shared PNGs stored without the metadata they came with.
  */
 
 let modelsDir: string;
@@ -46,6 +47,7 @@ beforeAll(async () => {
 });
 
 afterAll(() => {
+  serverPool().close();
   rmSync(modelsDir, { recursive: true, force: true });
   rmSync(dataDir, { recursive: true, force: true });
   delete process.env.MODELS_DIR;
@@ -124,7 +126,10 @@ describe("POST /api/denoise: the pixel limit, from the header", () => {
 
   it("still answers 422 for a PNG of allowed size whose data is garbage", async () => {
     const { png } = await patternPng(40, 24);
-    await expectError(await denoise(raw(png.subarray(0, png.length - 40))), 422, /could not be decoded/);
+    const response = await denoise(raw(png.subarray(0, png.length - 40)));
+    expect(response.status).toBe(422);
+    // In plain words, not the decoder's own message.
+    expect((await response.json()).error).toBe("The image could not be decoded: it may be damaged or truncated.");
   });
 });
 
@@ -160,6 +165,30 @@ describe("POST /api/denoise?full=true", () => {
     expect(worst).toBeLessThanOrEqual(1);
     // The model does change the image, so matching it is not matching the input.
     expect(expected.some((v, i) => Math.abs(v - pixels[i]) > 2)).toBe(true);
+  });
+});
+
+describe("POST /api/denoise?full=true: the compute budget", () => {
+  const BUDGET = /one request may denoise at most 400,000 pixels \(0\.4 megapixels, e\.g\. 632×632\)/;
+
+  it("answers 413 for a 2000x2000 black PNG of a few kB, saying what fits, and runs no model", async () => {
+    const black = await sharp({ create: { width: 2000, height: 2000, channels: 3, background: "#000" } }).png({ compressionLevel: 9 }).toBuffer();
+    expect(black.length).toBeLessThan(20_000);
+    const runs = serverPool().completed;
+    const response = await denoise(raw(black, {}, "?full=true"));
+    await expectError(response, 413, /2000×2000 pixels \(4\.0 megapixels\)/);
+    await expectError(await denoise(raw(black, {}, "?full=true")), 413, BUDGET);
+    await expectError(await denoise(raw(black, {}, "?full=true&crop=0,0,633")), 413, /633×633/);
+    expect(serverPool().completed).toBe(runs);
+    // Without full=true the same image is cropped and resized to the model's 64x64 first: well within the budget.
+    expect((await denoise(raw(black))).status).toBe(200);
+  });
+
+  it("denoises a crop of the budget's largest square", async () => {
+    const black = await sharp({ create: { width: 700, height: 700, channels: 3, background: "#204060" } }).png().toBuffer();
+    const response = await denoise(raw(black, {}, "?full=true&crop=10,10,632"));
+    expect(response.status).toBe(200);
+    expect(response.headers.get("x-image-size")).toBe("632x632");
   });
 });
 
