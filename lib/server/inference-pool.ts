@@ -192,10 +192,17 @@ export class InferencePool {
     return this.withThread(model, (thread) => thread.run(model, input));
   }
 
-  /** Makes sure some thread holds the model (at once when one does): a warm-up. */
+  /**
+   * A warm-up: makes sure some thread holds the model. Waits while a free thread loads it; when every thread is busy
+   * with requests, the load waits its turn in the background and this returns at once (GET /api/health must not
+   * wait behind a full-resolution request).
+   */
   async warm(model: PoolModel): Promise<void> {
     if (this.threads.some((t) => t.models.get(model.name) === model.key)) return;
-    await this.withThread(model, (thread) => thread.load(model));
+    const everyThreadBusy = this.turns.pending + this.turns.size >= this.size;
+    const load = this.withThread(model, (thread) => thread.load(model));
+    if (everyThreadBusy) load.catch(() => {});
+    else await load;
   }
 
   /** The tfjs backend the threads run on ("wasm", or "cpu" where WASM could not start), starting one if needed. */

@@ -109,8 +109,9 @@ export interface ServerModel {
 }
 
 /**
- * The named model, loaded in an inference thread (the first call warms the server up; later ones answer at once,
- * never waiting for a thread that is busy with a request). Its manifest entry, and the backend it runs on.
+ * The named model, its files checked and loaded in an inference thread: the first call warms the server up (when
+ * every thread is busy with requests, the load waits for one in the background, and this does not wait). Its
+ * manifest entry, and the backend it runs on.
  */
 export async function getServerModel(name: string): Promise<ServerModel> {
   const backend = await serverBackend();

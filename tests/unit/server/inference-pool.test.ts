@@ -103,6 +103,21 @@ describe("InferencePool", () => {
     expect(pool.tensors).toBe(held);
   });
 
+  it("warms a model up without waiting behind a busy thread: the load takes its turn in the background", async () => {
+    const fresh: PoolModel = { ...(await daeModel(3)), key: "seed-3" };
+    const order: string[] = [];
+    const running = pool.run(first, image(384)).then(() => order.push("run"));
+    await pool.warm(fresh);
+    order.push("warm");
+    await running;
+    expect(order).toEqual(["warm", "run"]);
+    const [output] = await pool.run(fresh, image(16));
+    expect(output.shape).toEqual([1, 16, 16, 3]);
+    // With a free thread, the warm-up waits for the load.
+    await pool.warm(first);
+    expect(pool.load).toEqual({ running: 0, waiting: 0 });
+  });
+
   it("fails the request of a thread that stops with a 503, and starts another for the next request", async () => {
     const running = pool.run(first, image(256));
     await new Promise((resolve) => setTimeout(resolve, 20));
