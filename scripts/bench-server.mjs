@@ -3,8 +3,11 @@
 // first). Prints markdown tables:
 //   1. requests/s and p50/p99 latency of POST /api/denoise (a 64x64 face) and POST /api/vae/decode (one point) at
 //      1, 8 and 64 concurrent connections;
-//   2. each server process's resident memory and live tfjs tensors before and after 10,000 requests (half each);
-//   3. a burst of 200 malformed requests mixed with 200 good ones: every good one must be answered correctly,
+//   2. full-resolution denoising at the compute budget's largest square (SERVER_REQUEST_MAX_PIXELS): its time and
+//      time per megapixel, and GET /api/health's latency idle and while two such requests run (inference runs in
+//      worker threads, so the event loop answers meanwhile);
+//   3. each server process's resident memory and live tfjs tensors before and after 10,000 requests (half each);
+//   4. a burst of 200 malformed requests mixed with 200 good ones: every good one must be answered correctly,
 //      every bad one refused with its 4xx, and no process may die.
 // Usage: node scripts/bench-server.mjs [--url http://host:port] [--seconds 10] [--requests 10000]
 // Without --url it starts `node scripts/serve.mjs` (WEB_CONCURRENCY processes, default: every core) itself.
@@ -14,6 +17,7 @@ import path from "node:path";
 import { parseArgs } from "node:util";
 import autocannon from "autocannon";
 import sharp from "sharp";
+import { tsImport } from "tsx/esm/api";
 import { startServer } from "./local-server.mjs";
 
 const root = path.resolve(import.meta.dirname, "..");
@@ -21,6 +25,9 @@ const { values } = parseArgs({ options: { url: { type: "string" }, seconds: { ty
 const seconds = Number(values.seconds ?? 10);
 const leakRequests = Number(values.requests ?? 10_000);
 
+/** The largest full-resolution square one request may send, from the limits the server uses. */
+const limits = await tsImport("../lib/limits.ts", import.meta.url);
+const FULL_SIDE = limits.largestSquareSide(limits.SERVER_REQUEST_MAX_PIXELS);
 const face = readFileSync(path.join(root, "tests/fixtures/images/a-face.png"));
 const face64 = await sharp(face).resize(64, 64).png().toBuffer();
 const DENOISE = { method: "POST", path: "/api/denoise?noise=gaussian&level=0.1", headers: { "content-type": "image/png" }, body: face64 };
@@ -67,6 +74,8 @@ try {
     }
   }
 
+  await fullResolutionFigures(base);
+
   const before = await processFigures(base, processes);
   const leak = await run({ url: base, connections: 8, amount: leakRequests, requests: [DENOISE, DECODE] });
   const after = await processFigures(base, processes);
@@ -81,6 +90,53 @@ try {
   await faultBurst(base, before);
 } finally {
   child?.kill("SIGTERM");
+}
+
+function percentile(values, p) {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+}
+
+/** GET /api/health on fresh connections (spread over the processes) every 50 ms until `stop()` is true: latencies in ms. */
+async function healthLatencies(base, stop) {
+  const latencies = [];
+  while (!stop()) {
+    const t0 = performance.now();
+    const response = await fetch(`${base}/api/health`, { headers: { connection: "close" } });
+    await response.arrayBuffer();
+    if (!response.ok) throw new Error(`/api/health answered ${response.status}`);
+    latencies.push(performance.now() - t0);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  return latencies;
+}
+
+async function fullResolutionFigures(base) {
+  const png = await sharp({ create: { width: FULL_SIDE, height: FULL_SIDE, channels: 3, background: "#000" } }).png().toBuffer();
+  const megapixels = (FULL_SIDE * FULL_SIDE) / 1e6;
+  const full = async () => {
+    const t0 = performance.now();
+    const response = await fetch(`${base}/api/denoise?full=true`, { method: "POST", headers: { "content-type": "image/png", connection: "close" }, body: png });
+    await response.arrayBuffer();
+    if (response.status !== 200) throw new Error(`a ${FULL_SIDE}x${FULL_SIDE} full-resolution request answered ${response.status}`);
+    return performance.now() - t0;
+  };
+  const alone = [];
+  for (let i = 0; i < 3; i++) alone.push(await full());
+  const ms = percentile(alone, 50);
+  console.log(`\nfull resolution, ${FULL_SIDE}x${FULL_SIDE} (${megapixels.toFixed(2)} MP, the most one request may send): median of 3 alone ${ms.toFixed(0)} ms, ${(ms / megapixels).toFixed(0)} ms per megapixel`);
+
+  const idleUntil = performance.now() + 3000;
+  const idle = await healthLatencies(base, () => performance.now() > idleUntil);
+  let running = true;
+  const heavy = Promise.all([full(), full()]).finally(() => (running = false));
+  const busy = await healthLatencies(base, () => !running);
+  const heavyMs = await heavy;
+  console.log("| GET /api/health | samples | p50 (ms) | p99 (ms) | max (ms) |");
+  console.log("| --- | ---: | ---: | ---: | ---: |");
+  for (const [name, latencies] of [["idle", idle], [`while two ${FULL_SIDE}x${FULL_SIDE} full-resolution requests run (${heavyMs.map((m) => (m / 1000).toFixed(1)).join(" s, ")} s)`, busy]]) {
+    console.log(`| ${name} | ${latencies.length} | ${percentile(latencies, 50).toFixed(0)} | ${percentile(latencies, 99).toFixed(0)} | ${Math.max(...latencies).toFixed(0)} |`);
+  }
 }
 
 async function faultBurst(base, pidsBefore) {

@@ -3,10 +3,13 @@ import cluster from "node:cluster";
 import os from "node:os";
 import { Worker } from "node:worker_threads";
 import type { io } from "@tensorflow/tfjs-core";
+import * as Comlink from "comlink";
+import nodeEndpoint, { type NodeEndpoint } from "comlink/dist/umd/node-adapter.js";
 import PQueue from "p-queue";
+import { errorMessage } from "../errors";
 import type { TensorData } from "../run-model";
 import { HttpError } from "./http";
-import type { WorkerReply, WorkerRequest, WorkerStart } from "./inference-worker";
+import type { ModelThread } from "./inference-worker";
 
 /**
  * The server's inference threads: a few worker threads per process (inference-worker.ts), each holding its own
@@ -16,8 +19,9 @@ import type { WorkerReply, WorkerRequest, WorkerStart } from "./inference-worker
  * Why our own pool rather than piscina or tinypool: Next (Turbopack) compiles and traces a worker only when the code
  * says `new Worker(new URL("./file.ts", import.meta.url))` itself; a pool library starts its workers from a file name
  * inside its own package, which the bundler cannot follow, so the worker would have to be a hand-written .mjs beside
- * the TypeScript it shares (runModel) and be traced by hand. What is left to do here is small: one request at a time
- * per thread, sent to a thread that already holds the model, and a thread that dies replaced on its next use.
+ * the TypeScript it shares (runModel) and be traced by hand. What is left to do here is small: the calls go through
+ * Comlink (as the page's own worker's do), p-queue hands each request a free thread, preferring one that holds the
+ * model, and a thread that dies fails its request with a 503 and is started again on the next.
  */
 
 /** A model as the process hands it to a thread: its files' bytes, checked against the manifest, and their key. */
@@ -66,15 +70,20 @@ function startWorker(): Worker {
   return new Worker(new URL("./inference-worker.ts", import.meta.url), { name: "inference" });
 }
 
-/** A request without its id (the thread numbers them). */
-type Unnumbered<T> = T extends unknown ? Omit<T, "id"> : never;
-type Pending = { id: number; resolve: (reply: WorkerReply & { ok: true }) => void; reject: (error: Error) => void };
+/** A started worker: its Comlink proxy, and what it is doing. */
+interface RunningWorker {
+  worker: Worker;
+  remote: Comlink.Remote<ModelThread>;
+  /** Resolves with the tfjs backend once the worker has started it. */
+  started: Promise<string>;
+  /** Rejects when the worker stops: every call races it, since Comlink cannot see a worker die. */
+  gone: Promise<never>;
+  /** Forgets the worker (logged, unless quietly), fails the call it ran with an InferenceThreadError, and ends it. */
+  forget: (why: string, quietly?: boolean) => void;
+}
 
 class InferenceThread {
-  private worker: Worker | null = null;
-  private started: Promise<string> | null = null;
-  private pending: Pending | null = null;
-  private nextId = 1;
+  private running: RunningWorker | null = null;
   /** The models this thread holds: name -> key. */
   readonly models = new Map<string, string>();
   /** Live tensors in the thread after its last request. */
@@ -83,79 +92,62 @@ class InferenceThread {
 
   /** Starts the thread if it is not running (again, after it died), and resolves with its tfjs backend. */
   start(): Promise<string> {
-    if (this.started) return this.started;
+    this.running ??= this.launch();
+    return this.running.started;
+  }
+
+  private launch(): RunningWorker {
     const worker = startWorker();
     // An idle thread does not keep the process alive; a server's listening socket does.
     worker.unref();
-    this.worker = worker;
-    const started = new Promise<string>((resolve, reject) => {
-      worker.once("message", (message: WorkerStart) => {
-        if (message.type === "started") resolve(message.backend);
-        else reject(new Error(`tfjs could not start: ${message.error}`));
-        worker.on("message", (reply: WorkerReply) => this.settle(reply));
-      });
-      worker.once("exit", () => reject(new Error("it exited before it started")));
-    });
-    worker.on("error", (error) => this.stopped(worker, `it failed: ${error.message}`));
-    worker.on("exit", (code) => this.stopped(worker, `it exited with code ${code}`));
+    const remote = Comlink.wrap<ModelThread>(nodeEndpoint(worker as unknown as NodeEndpoint));
+    let stopped!: (error: Error) => void;
+    const gone = new Promise<never>((_, reject) => (stopped = reject));
+    gone.catch(() => {});
+    const forget = (why: string, quietly = false) => {
+      if (this.running?.worker !== worker) return;
+      if (!quietly) console.error(`inference thread ${worker.threadId}: ${why}${this.busy ? " (during a request)" : ""}`);
+      this.running = null;
+      this.models.clear();
+      this.tensors = 0;
+      stopped(new InferenceThreadError());
+      void worker.terminate();
+    };
+    worker.on("error", (error) => forget(`it failed: ${error.message}`));
+    worker.on("exit", (code) => forget(`it exited with code ${code}`));
     // A thread that cannot start is tried again on the next request, not in a loop.
-    this.started = started.catch((error: Error) => {
-      this.stopped(worker, `it could not start: ${error.message}`);
+    const started = Promise.race([remote.started(), gone]).catch((error: unknown) => {
+      if (!(error instanceof InferenceThreadError)) forget(`it could not start tfjs: ${errorMessage(error)}`);
       throw new InferenceThreadError();
     });
-    return this.started;
+    return { worker, remote, started, gone, forget };
   }
 
-  private settle(reply: WorkerReply) {
-    const pending = this.pending;
-    if (!pending || pending.id !== reply.id) return;
-    this.pending = null;
-    this.tensors = reply.tensors;
-    if (reply.ok) pending.resolve(reply);
-    else pending.reject(new Error(reply.error));
-  }
-
-  /** Forgets a thread that stopped (logged, unless the pool stopped it), failing the request it ran. */
-  private stopped(worker: Worker, why: string, quietly = false) {
-    if (this.worker !== worker) return;
-    if (!quietly) console.error(`inference thread ${worker.threadId}: ${why}${this.pending ? " (during a request)" : ""}`);
-    this.worker = null;
-    this.started = null;
-    this.models.clear();
-    this.tensors = 0;
-    this.pending?.reject(new InferenceThreadError());
-    this.pending = null;
-    void worker.terminate();
-  }
-
-  /** Sends one request and waits for its answer; the pool sends a thread one request at a time. */
-  private async call(request: Unnumbered<WorkerRequest>, transfer: ArrayBuffer[] = []): Promise<WorkerReply & { ok: true }> {
+  /** Calls the thread (started first), failing with an InferenceThreadError if it stops meanwhile. */
+  private async call<T>(method: (remote: Comlink.Remote<ModelThread>) => Promise<T>): Promise<T> {
     await this.start();
-    const worker = this.worker;
-    if (!worker) throw new InferenceThreadError();
-    const id = this.nextId++;
-    return new Promise((resolve, reject) => {
-      this.pending = { id, resolve, reject };
-      worker.postMessage({ ...request, id } as WorkerRequest, transfer);
-    });
+    const running = this.running;
+    if (!running) throw new InferenceThreadError();
+    return Promise.race([method(running.remote), running.gone]);
   }
 
   async load(model: PoolModel): Promise<void> {
     if (this.models.get(model.name) === model.key) return;
-    await this.call({ type: "load", name: model.name, key: model.key, artifacts: model.artifacts });
+    this.tensors = await this.call((remote) => remote.load(model.name, model.key, model.artifacts));
     this.models.set(model.name, model.key);
   }
 
   async run(model: PoolModel, input: TensorData): Promise<TensorData[]> {
     await this.load(model);
     // The input was made for this call: it moves to the thread rather than being copied.
-    const reply = await this.call({ type: "run", name: model.name, key: model.key, input }, [input.data.buffer as ArrayBuffer]);
-    return reply.outputs ?? [];
+    const { outputs, tensors } = await this.call((remote) => remote.run(model.name, model.key, Comlink.transfer(input, [input.data.buffer as ArrayBuffer])));
+    this.tensors = tensors;
+    return outputs;
   }
 
   /** Stops the thread; the next request starts another. */
   stop(): void {
-    if (this.worker) this.stopped(this.worker, "stopped", true);
+    this.running?.forget("stopped", true);
   }
 }
 

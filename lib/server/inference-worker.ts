@@ -2,32 +2,18 @@
 // Next bundles outside its server layer (where the marker resolves to its throwing build), and which the unit tests
 // start without Vitest's alias for it. Only inference-pool.ts (server-only) starts it.
 import { parentPort } from "node:worker_threads";
+import * as Comlink from "comlink";
+import nodeEndpoint, { type NodeEndpoint } from "comlink/dist/umd/node-adapter.js";
 import * as tf from "@tensorflow/tfjs-core";
 import { loadLayersModel, type LayersModel } from "@tensorflow/tfjs-layers";
-import { errorMessage } from "../errors";
 import { runModel, type TensorData } from "../run-model";
 
 /**
- * One inference thread of the server (inference-pool.ts keeps a few per process): tfjs on its WASM backend
- * (single-threaded; CPU if WASM cannot start), the models it is sent loaded once and kept until their files
- * change. The process's event loop never runs a model: it reads and checks the model files, sends them here once,
- * then sends one model input at a time and gets the outputs back.
- *
- * The messages (the pool sends one at a time, and waits for the answer before the next):
- *   first, unasked:  { type: "started", backend } or { type: "failed", error }
- *   load  { id, type: "load", name, key, artifacts }  -> { id, ok: true, tensors }
- *   run   { id, type: "run", name, key, input }       -> { id, ok: true, outputs, tensors }
- * and { id, ok: false, error, tensors } when a request fails.
+ * One inference thread of the server (inference-pool.ts keeps a few per process, and calls it through Comlink, as
+ * the page calls its own worker): tfjs on its WASM backend (single-threaded; CPU if WASM cannot start), each model
+ * it is sent loaded once and kept until its files change. The process's event loop never runs a model: it reads and
+ * checks the model files, sends them here once, then sends one model input at a time and takes the outputs back.
  */
-
-export type WorkerRequest =
-  | { id: number; type: "load"; name: string; key: string; artifacts: tf.io.ModelArtifacts }
-  | { id: number; type: "run"; name: string; key: string; input: TensorData };
-
-export type WorkerStart = { type: "started"; backend: string } | { type: "failed"; error: string };
-
-/** `tensors`: live tfjs tensors in this thread after the request (the models' weights, and nothing more). */
-export type WorkerReply = { id: number; ok: true; outputs?: TensorData[]; tensors: number } | { id: number; ok: false; error: string; tensors: number };
 
 async function startBackend(): Promise<string> {
   try {
@@ -46,48 +32,47 @@ async function startBackend(): Promise<string> {
   return "cpu";
 }
 
-/** The models this thread holds, by name, with the key (their files' sha256s) they were loaded from. */
-const models = new Map<string, { key: string; model: LayersModel }>();
-
-async function load(name: string, key: string, artifacts: tf.io.ModelArtifacts): Promise<void> {
-  if (models.get(name)?.key === key) return;
-  const model = await loadLayersModel({ load: async () => artifacts });
-  models.get(name)?.model.dispose();
-  models.set(name, { key, model });
+/** A model run's outputs, in the model's order, and the thread's live tensors after it (the models' weights only). */
+export interface ThreadRun {
+  outputs: TensorData[];
+  tensors: number;
 }
 
-function loaded(name: string, key: string): LayersModel {
-  const held = models.get(name);
-  if (held?.key !== key) throw new Error(`model "${name}" (${key.slice(0, 12)}) is not loaded in this thread`);
-  return held.model;
-}
+export class ModelThread {
+  private readonly backend = startBackend();
+  /** The models this thread holds, by name, with the key (their files' sha256s) they were loaded from. */
+  private readonly models = new Map<string, { key: string; model: LayersModel }>();
 
-async function answer(request: WorkerRequest): Promise<WorkerReply> {
-  try {
-    if (request.type === "load") {
-      await load(request.name, request.key, request.artifacts);
-      return { id: request.id, ok: true, tensors: tf.memory().numTensors };
+  constructor() {
+    // A backend that cannot start is reported by started(), not as an unhandled rejection that ends the thread.
+    this.backend.catch(() => {});
+  }
+
+  /** The tfjs backend this thread runs on, once it has started. */
+  started(): Promise<string> {
+    return this.backend;
+  }
+
+  /** Loads the model unless this thread holds it already, replacing an older one of that name; its live tensors after. */
+  async load(name: string, key: string, artifacts: tf.io.ModelArtifacts): Promise<number> {
+    await this.backend;
+    if (this.models.get(name)?.key !== key) {
+      const model = await loadLayersModel({ load: async () => artifacts });
+      this.models.get(name)?.model.dispose();
+      this.models.set(name, { key, model });
     }
-    const outputs = await runModel(loaded(request.name, request.key), request.input);
-    return { id: request.id, ok: true, outputs, tensors: tf.memory().numTensors };
-  } catch (error) {
-    return { id: request.id, ok: false, error: errorMessage(error), tensors: tf.memory().numTensors };
+    return tf.memory().numTensors;
+  }
+
+  async run(name: string, key: string, input: TensorData): Promise<ThreadRun> {
+    const held = this.models.get(name);
+    if (held?.key !== key) throw new Error(`model "${name}" (${key.slice(0, 12)}) is not loaded in this thread`);
+    const outputs = await runModel(held.model, input);
+    // The outputs' buffers move to the process rather than being copied.
+    const buffers = [...new Set(outputs.map((o) => o.data.buffer as ArrayBuffer))];
+    return Comlink.transfer({ outputs, tensors: tf.memory().numTensors }, buffers);
   }
 }
 
-const port = parentPort;
-if (!port) throw new Error("inference-worker.ts runs as a worker thread (inference-pool.ts starts it)");
-const backend = startBackend();
-backend.then(
-  (name) => port.postMessage({ type: "started", backend: name } satisfies WorkerStart),
-  (error: unknown) => port.postMessage({ type: "failed", error: errorMessage(error) } satisfies WorkerStart),
-);
-port.on("message", async (request: WorkerRequest) => {
-  const reply = await backend.then(
-    () => answer(request),
-    (): WorkerReply => ({ id: request.id, ok: false, error: "no tfjs backend could start in this thread", tensors: 0 }),
-  );
-  // The outputs' buffers move to the process rather than being copied.
-  const buffers = new Set(reply.ok ? (reply.outputs ?? []).map((o) => o.data.buffer as ArrayBuffer) : []);
-  port.postMessage(reply, [...buffers]);
-});
+if (!parentPort) throw new Error("inference-worker.ts runs as a worker thread (inference-pool.ts starts it)");
+Comlink.expose(new ModelThread(), nodeEndpoint(parentPort as unknown as NodeEndpoint));
