@@ -22,8 +22,6 @@ import { getStorage, type Storage, type StoredEntry } from "./storage";
  * removed and then the oldest, until the new one fits the quota of bytes and of shares (sweepShares).
  */
 
-export { SHARE_IMAGES, type ShareImage };
-
 export interface ShareLimits {
   /** The largest side of a shared image, in pixels: the page shares 64x64 faces; this leaves room. */
   maxSide: number;
