@@ -60,9 +60,9 @@ export function DigitPath({
   const { loss } = path ?? {};
   return (
     <div className="grid min-w-0 flex-1 gap-3 text-sm" data-testid="how-it-works">
-      <ol className="flex flex-wrap items-start gap-3">
+      <ol className="flex flex-wrap items-start gap-x-2 gap-y-3">
         <Step title="Your digit">
-          <DigitCanvas pixels={path?.input ?? null} size={112} label="Your digit at 28×28, the encoder's input" testId="drawn-input" />
+          <DigitCanvas pixels={path?.input ?? null} size={96} label="Your digit at 28×28, the encoder's input" testId="drawn-input" />
         </Step>
         <Arrow />
         <Step title="Encoder">
@@ -72,7 +72,7 @@ export function DigitPath({
             <dt>spread σ</dt>
             <dd>{sigma ? pair(sigma) : "–"}</dd>
           </dl>
-          <p className="max-w-[14rem] text-slate-700 dark:text-slate-300">Not one point but a small cloud: the red cross and ellipse on the plane.</p>
+          <p className="max-w-[10rem] text-slate-700 dark:text-slate-300">Not one point but a small cloud: the red cross and ellipse on the plane.</p>
         </Step>
         <Arrow />
         <Step title="A sample">
@@ -99,7 +99,7 @@ export function DigitPath({
         </Step>
         <Arrow />
         <Step title="Decoder">
-          <DigitCanvas pixels={path?.decoded ?? null} size={112} label="The decoder's digit at the sample z" testId="drawn-reconstruction" />
+          <DigitCanvas pixels={path?.decoded ?? null} size={96} label="The decoder's digit at the sample z" testId="drawn-reconstruction" />
         </Step>
       </ol>
       {!path && <p className="text-slate-700 dark:text-slate-300">Draw a digit on the pad to follow it through.</p>}
