@@ -2,8 +2,8 @@ import { DIGIT_PIXELS, DIGIT_SIDE } from "./catalogue";
 
 /**
  * What the MNIST latent page, its worker and the server routes share about the 2-D models, without importing tfjs
- * (this file is in the page's main bundle): limits, MNIST-style preprocessing of a drawn digit, and the grid
- * spacings of the manifold picture.
+ * (this file is in the page's main bundle): limits, MNIST-style preprocessing of a drawn digit, the grid
+ * spacings of the manifold picture, and the view that fits a plane of codes.
  */
 
 /** Most points one POST /api/vae/decode decodes (a 20x20 grid). */
@@ -114,4 +114,53 @@ export function toMnistDigit(gray: Float32Array | Uint8ClampedArray, width: numb
   const oy = Math.max(0, Math.min(DIGIT_SIDE - h, Math.round(13.5 - cy / mass)));
   for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) out[(y + oy) * DIGIT_SIDE + x + ox] = small[y * w + x];
   return out;
+}
+
+/** The p-quantile (0-1) of ascending values: the value at rank ⌊p (n − 1)⌋. */
+function quantile(sorted: Float32Array, p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.floor(p * (sorted.length - 1))))];
+}
+
+/**
+ * The range of one axis that holds the bulk of its codes: the 1st to 99th percentile, narrowed to Tukey's fences
+ * (the quartiles ± 1.5 interquartile ranges) where the tails are long. For near-Gaussian codes (the VAE's, PCA's)
+ * the fences lie outside the percentiles, which decide. The deep autoencoder's codes run out in long arms: its 1s
+ * and 7s, a fifth of the digits, reach ten times further than the rest, so even their 99th percentile would
+ * squeeze the other eight digits into a corner; the fences show the fan of all ten, as in Hinton & Salakhutdinov's
+ * Fig. 3B, with the far ends of the two long arms past the edge. Non-finite values are ignored.
+ */
+export function bulkRange(values: ArrayLike<number>): [number, number] {
+  const sorted = Float32Array.from(values).filter(Number.isFinite).sort();
+  if (sorted.length === 0) return [0, 0];
+  const [q1, q3] = [quantile(sorted, 0.25), quantile(sorted, 0.75)];
+  const fence = 1.5 * (q3 - q1);
+  return [Math.max(quantile(sorted, 0.01), q1 - fence), Math.min(quantile(sorted, 0.99), q3 + fence)];
+}
+
+/** A square view of a plane: its centre and side in latent units. */
+export interface PlaneView {
+  cx: number;
+  cy: number;
+  span: number;
+}
+
+/**
+ * The square view that fits the bulk of 2-D codes ((x, y) pairs): each axis's bulkRange, the wider of the two as
+ * the side, with a margin of `margin` (a fraction of the side), and how many codes it leaves outside.
+ */
+export function fitBulk(codes: Float32Array, margin = 0.15): PlaneView & { outside: number } {
+  const n = Math.floor(codes.length / 2);
+  const xs = new Float32Array(n);
+  const ys = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    xs[i] = codes[2 * i];
+    ys[i] = codes[2 * i + 1];
+  }
+  const [x0, x1] = bulkRange(xs);
+  const [y0, y1] = bulkRange(ys);
+  const span = Math.max(x1 - x0, y1 - y0, 1e-6) * (1 + margin);
+  const view = { cx: (x0 + x1) / 2, cy: (y0 + y1) / 2, span };
+  let outside = 0;
+  for (let i = 0; i < n; i++) if (!(Math.abs(xs[i] - view.cx) <= span / 2 && Math.abs(ys[i] - view.cy) <= span / 2)) outside++;
+  return { ...view, outside };
 }

@@ -1,6 +1,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import * as tfl from "@tensorflow/tfjs-layers";
 import { type DaeArchitecture, DEFAULT_DAE_ARCHITECTURE, MODELS, type ModelSpec, type TensorSpec } from "../lib/catalogue";
+import { BERNOULLI_EPSILON } from "../lib/vae-loss";
 
 /**
  * Model factories. Every model is a stock tfjs LayersModel (no custom layers), so that the browser, the server and
@@ -183,7 +184,9 @@ export function sampleLatent(zMean: tf.Tensor2D, zLogVar: tf.Tensor2D, seed?: nu
 
 /**
  * Per-example negative ELBO terms in nats: Bernoulli reconstruction (binary cross-entropy summed over pixels) and
- * the closed-form KL divergence of N(mean, exp(log_var)) from N(0, I). Returned apart so they can be logged apart.
+ * the closed-form KL divergence of N(mean, exp(log_var)) from N(0, I), averaged over the batch. Returned apart so
+ * they can be logged apart. The differentiable twin of lib/vae-loss.ts (one digit, plain numbers, for the latent
+ * page); tests/unit/training/vae-loss.test.ts holds the two equal.
  */
 export function vaeLossTerms(
   x: tf.Tensor2D,
@@ -192,8 +195,7 @@ export function vaeLossTerms(
   zLogVar: tf.Tensor2D,
 ): { reconstruction: tf.Scalar; kl: tf.Scalar } {
   return tf.tidy(() => {
-    const eps = 1e-7;
-    const p = tf.clipByValue(reconstruction, eps, 1 - eps);
+    const p = tf.clipByValue(reconstruction, BERNOULLI_EPSILON, 1 - BERNOULLI_EPSILON);
     const bce = tf.neg(tf.add(tf.mul(x, tf.log(p)), tf.mul(tf.sub(1, x), tf.log(tf.sub(1, p)))));
     const kl = tf.mul(-0.5, tf.sum(tf.sub(tf.sub(tf.add(1, zLogVar), tf.square(zMean)), tf.exp(zLogVar)), 1));
     return { reconstruction: tf.mean(tf.sum(bce, 1)) as tf.Scalar, kl: tf.mean(kl) as tf.Scalar };
