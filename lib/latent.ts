@@ -12,24 +12,26 @@ export const MAX_DECODE_POINTS = 400;
 export const MAX_ABS_Z = 1000;
 
 /**
- * Inverse of the standard normal CDF (Acklam's rational approximation, relative error below 1.2e-9), for the
- * manifold grid through the prior's quantiles as in Kingma & Welling (2014), Fig. 4.
+ * Φ⁻¹, the inverse of the standard normal CDF, by P. J. Acklam's rational approximations (relative error below
+ * 1.2e-9): a central one for 0.02425 <= p <= 0.97575 and a tail one, used mirrored, outside. For the manifold grid
+ * through the prior's quantiles, as in Kingma & Welling (2014), Fig. 4.
  */
 export function inverseNormalCdf(p: number): number {
   if (!(p > 0 && p < 1)) return p === 0 ? -Infinity : p === 1 ? Infinity : NaN;
-  const a = [-3.969683028665376e1, 2.209460984245205e2, -2.759285104469687e2, 1.38357751867269e2, -3.066479806614716e1, 2.506628277459239];
-  const b = [-5.447609879822406e1, 1.615858368580409e2, -1.556989798598866e2, 6.680131188771972e1, -1.328068155288572e1];
-  const c = [-7.784894002430293e-3, -3.223964580411365e-1, -2.400758277161838, -2.549732539343734, 4.374664141464968, 2.938163982698783];
-  const d = [7.784695709041462e-3, 3.224671290700398e-1, 2.445134137142996, 3.754408661907416];
-  const low = 0.02425;
-  if (p < low) {
-    const q = Math.sqrt(-2 * Math.log(p));
-    return (((((c[0] * q + c[1]) * q + c[2]) * q + c[3]) * q + c[4]) * q + c[5]) / ((((d[0] * q + d[1]) * q + d[2]) * q + d[3]) * q + 1);
+  const a = [-39.69683028665376, 220.9460984245205, -275.9285104469687, 138.357751867269, -30.66479806614716, 2.506628277459239];
+  const b = [-54.47609879822406, 161.5858368580409, -155.6989798598866, 66.80131188771972, -13.28068155288572];
+  const c = [-0.007784894002430293, -0.3223964580411365, -2.400758277161838, -2.549732539343734, 4.374664141464968, 2.938163982698783];
+  const d = [0.007784695709041462, 0.3224671290700398, 2.445134137142996, 3.754408661907416];
+  const polynomial = (coefficients: number[], x: number) => coefficients.reduce((sum, k) => sum * x + k, 0);
+  const tailBoundary = 0.02425;
+  if (p < tailBoundary || p > 1 - tailBoundary) {
+    const q = Math.sqrt(-2 * Math.log(Math.min(p, 1 - p)));
+    const lowerTail = polynomial(c, q) / (polynomial(d, q) * q + 1);
+    return p < tailBoundary ? lowerTail : -lowerTail;
   }
-  if (p > 1 - low) return -inverseNormalCdf(1 - p);
   const q = p - 0.5;
   const r = q * q;
-  return ((((((a[0] * r + a[1]) * r + a[2]) * r + a[3]) * r + a[4]) * r + a[5]) * q) / (((((b[0] * r + b[1]) * r + b[2]) * r + b[3]) * r + b[4]) * r + 1);
+  return (polynomial(a, r) * q) / (polynomial(b, r) * r + 1);
 }
 
 export type GridSpacing = "linear" | "normal";

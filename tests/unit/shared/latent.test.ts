@@ -5,6 +5,21 @@ import { bulkRange, fitBulk, gridAxis, gridPoints, interpolate, inverseNormalCdf
 import { createRandom } from "@/lib/random";
 
 describe("inverseNormalCdf", () => {
+  it("matches known quantiles", () => {
+    expect(inverseNormalCdf(0.5)).toBeCloseTo(0, 12);
+    expect(inverseNormalCdf(0.975)).toBeCloseTo(1.959964, 6);
+    expect(inverseNormalCdf(0.05)).toBeCloseTo(-1.644854, 6);
+    expect(inverseNormalCdf(0.001)).toBeCloseTo(-3.090232, 6);
+    expect(inverseNormalCdf(1e-9)).toBeCloseTo(-5.997807, 5);
+  });
+
+  it("is antisymmetric about 0.5 and is infinite at 0 and 1", () => {
+    for (const p of [0.01, 0.02, 0.3]) expect(inverseNormalCdf(1 - p)).toBeCloseTo(-inverseNormalCdf(p), 8);
+    expect(inverseNormalCdf(0)).toBe(-Infinity);
+    expect(inverseNormalCdf(1)).toBe(Infinity);
+    expect(inverseNormalCdf(1.5)).toBeNaN();
+  });
+
   it("matches known quantiles and is odd about 0.5", () => {
     expect(inverseNormalCdf(0.5)).toBeCloseTo(0, 9);
     expect(inverseNormalCdf(0.975)).toBeCloseTo(1.959964, 5);
