@@ -47,8 +47,8 @@ const unseeded: Kernels = () => undefined;
 export function buildDae(config: Partial<DaeArchitecture> = {}, kernels = unseeded): tfl.LayersModel {
   const spec = MODELS.dae;
   const { filters, depth, downsampling: r, resample, refine, refineFilters } = { ...DEFAULT_DAE_ARCHITECTURE, ...config };
-  const conv = (channels: number, use: KernelUse) =>
-    tfl.layers.conv2d({ filters: channels, kernelSize: 3, padding: "same", activation: use === "relu" ? "relu" : undefined, kernelInitializer: kernels(use) });
+  const conv = (channels: number, use: KernelUse, name?: string) =>
+    tfl.layers.conv2d({ filters: channels, kernelSize: 3, padding: "same", activation: use === "relu" ? "relu" : undefined, kernelInitializer: kernels(use), name });
   const clipped = (x: tfl.SymbolicTensor[], name?: string) =>
     tfl.layers.reLU({ maxValue: 1, name }).apply(tfl.layers.add().apply(x) as tfl.SymbolicTensor) as tfl.SymbolicTensor;
   const noisy = input(spec.inputs[0]);
@@ -57,9 +57,22 @@ export function buildDae(config: Partial<DaeArchitecture> = {}, kernels = unseed
   const body = clipped([noisy, up(x, r, resample, kernels)], refine > 0 ? undefined : spec.outputs[0].name);
   if (refine === 0) return tfl.model({ inputs: noisy, outputs: body, name: modelName(spec) });
   let h = tfl.layers.concatenate().apply([noisy, body]) as tfl.SymbolicTensor;
-  for (let i = 0; i < refine; i++) h = conv(refineFilters, "relu").apply(h) as tfl.SymbolicTensor;
-  const output = clipped([body, conv(3, "zero").apply(h) as tfl.SymbolicTensor], spec.outputs[0].name);
+  for (let i = 0; i < refine; i++) h = conv(refineFilters, "relu", `${REFINE_PREFIX}${i + 1}`).apply(h) as tfl.SymbolicTensor;
+  const output = clipped([body, conv(3, "zero", `${REFINE_PREFIX}out`).apply(h) as tfl.SymbolicTensor], spec.outputs[0].name);
   return tfl.model({ inputs: noisy, outputs: output, name: modelName(spec) });
+}
+
+/** The refinement head's convolutions are named with this prefix. */
+const REFINE_PREFIX = "refine_";
+
+/**
+ * Freezes everything but the refinement head's convolutions: a head added to a trained DAE learns alone first. Its
+ * gradients need no pass back through the body, so a step costs a fraction of a full one.
+ */
+export function trainOnlyRefinement(dae: tfl.LayersModel): void {
+  const head = dae.layers.filter((layer) => layer.name.startsWith(REFINE_PREFIX));
+  if (head.length === 0) throw new Error("--train-layers refine needs a refinement head (--refine N)");
+  for (const layer of dae.layers) layer.trainable = head.includes(layer);
 }
 
 /** To the body's resolution and `filters` channels. */
