@@ -82,7 +82,6 @@ describe("npm run train", () => {
     const input = tf.randomUniform([1, 64, 64, 3], 0, 1, "float32", 7);
     const trained = await loadModelFromFile(trainedFile);
     const before = (trained.predict(input) as tf.Tensor).arraySync();
-    const trainedWeights = trained.getWeights().length;
     const trainedLayers = trained.layers.filter((layer) => layer.weights.length > 0).length;
 
     // A learning rate of 1e-9: after its two steps the model is still where --init-from put it.
