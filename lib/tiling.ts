@@ -43,8 +43,15 @@ export interface TilePlan {
 
 export type TileRunner = (input: Float32Array, width: number, height: number) => Promise<Float32Array> | Float32Array;
 
+/** One finished tile of the output: its core's pixels (bytes, `channels` per pixel), where they go in the image. */
+export interface TileOutput {
+  rect: Rect;
+  data: Uint8ClampedArray;
+}
+
 export interface TiledRunHooks {
-  onProgress?: (done: number, total: number) => void;
+  /** Called before the first tile (done 0, no tile) and after each, with that tile's output, to show it at once. */
+  onProgress?: (done: number, total: number, tile?: TileOutput) => void;
   /** Checked between tiles: a run whose signal is aborted stops with the signal's reason (an AbortError). */
   signal?: AbortSignal;
 }
@@ -119,12 +126,14 @@ export async function runTiled(
     }
     const dx = core.x - input.x;
     const dy = core.y - input.y;
+    const tileOut = hooks.onProgress ? new Uint8ClampedArray(core.width * core.height * channels) : null;
     for (let y = 0; y < core.height; y++) {
       const src = ((dy + y) * input.width + dx) * channels;
       const dst = ((core.y + y) * width + core.x) * channels;
       for (let i = 0; i < core.width * channels; i++) out[dst + i] = result[src + i] * 255;
+      tileOut?.set(out.subarray(dst, dst + core.width * channels), y * core.width * channels);
     }
-    hooks.onProgress?.(tile.index + 1, plan.tiles.length);
+    hooks.onProgress?.(tile.index + 1, plan.tiles.length, tileOut ? { rect: core, data: tileOut } : undefined);
   }
   return { data: out, width, height, channels };
 }

@@ -35,16 +35,14 @@ import {
 } from "../lib/illustrations";
 import { parseManifest } from "../lib/manifest";
 import { addNoise, type NoiseSpec } from "../lib/noise";
-import { encodeReference, modelFiles, REFERENCE_ARTIFACT } from "../lib/reference";
-import { sha256Hex } from "../lib/sha256";
-import { updateManifest } from "../training/export";
+import { modelFiles } from "../lib/reference";
+import { exportReference } from "../training/export-reference";
 import { loadModelFromFile } from "../training/model-files";
 
 type ByteImage = PixelImage<Uint8ClampedArray>;
 
 const MODELS_DIR = path.resolve(process.env.MODELS_DIR ?? "models");
 const PUBLIC_DIR = path.resolve("public");
-const REFERENCE_PATH = "dae/reference.json";
 /** The reference input's noise. */
 const REFERENCE_NOISE: NoiseSpec = { kind: "gaussian", level: 0.1 };
 const PLANE_SIDE = 320;
@@ -79,23 +77,12 @@ async function writePng(name: string, image: PixelImage): Promise<void> {
 const face = await readFace(illustrationFacePath);
 const referenceInput = addNoise(face, REFERENCE_NOISE, ILLUSTRATION_SEED);
 const shape = [1, FACE_SIDE, FACE_SIDE, 3];
-const reference = encodeReference({
-  model: DAE_KEY,
-  files: modelFiles(daeEntry),
+const referencePath = await exportReference(MODELS_DIR, DAE_KEY, daeEntry, {
   backend: tf.getBackend(),
   input: { shape, bytes: new Uint8Array(referenceInput.data) },
   output: { data: denoise(referenceInput), shape },
 });
-const referenceText = `${JSON.stringify(reference)}\n`;
-writeFileSync(path.join(MODELS_DIR, REFERENCE_PATH), referenceText);
-const referenceBytes = new TextEncoder().encode(referenceText);
-await updateManifest(MODELS_DIR, {
-  [DAE_KEY]: {
-    ...daeEntry,
-    artifacts: { ...daeEntry.artifacts, [REFERENCE_ARTIFACT]: { path: REFERENCE_PATH, sha256: await sha256Hex(referenceBytes), bytes: referenceBytes.length } },
-  },
-});
-console.log(`wrote models/${REFERENCE_PATH} (${referenceBytes.length} bytes) and its manifest entry`);
+console.log(`wrote models/${referencePath} and its manifest entry`);
 
 // --- 2. the pictures
 mkdirSync(path.join(PUBLIC_DIR, ILLUSTRATIONS_DIR), { recursive: true });
