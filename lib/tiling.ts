@@ -1,4 +1,4 @@
-import { type PixelImage, valueScale } from "./image";
+import { cropImage, type PixelImage, valueScale } from "./image";
 
 /**
  * Overlapped tiling for fully convolutional image-to-image models (the DAE), shared by the browser worker and the
@@ -126,14 +126,12 @@ export async function runTiled(
     }
     const dx = core.x - input.x;
     const dy = core.y - input.y;
-    const tileOut = hooks.onProgress ? new Uint8ClampedArray(core.width * core.height * channels) : null;
     for (let y = 0; y < core.height; y++) {
       const src = ((dy + y) * input.width + dx) * channels;
       const dst = ((core.y + y) * width + core.x) * channels;
       for (let i = 0; i < core.width * channels; i++) out[dst + i] = result[src + i] * 255;
-      tileOut?.set(out.subarray(dst, dst + core.width * channels), y * core.width * channels);
     }
-    hooks.onProgress?.(tile.index + 1, plan.tiles.length, tileOut ? { rect: core, data: tileOut } : undefined);
+    hooks.onProgress?.(tile.index + 1, plan.tiles.length, { rect: core, data: cropImage({ data: out, width, height, channels }, core).data });
   }
   return { data: out, width, height, channels };
 }

@@ -4,11 +4,11 @@ import { useState } from "react";
 import { errorMessage } from "@/lib/errors";
 import type { PixelImage } from "@/lib/image";
 import type { NoiseSpec } from "@/lib/noise";
-import { SMALL_BUTTON } from "./CropSelector";
+import { SMALL_BUTTON } from "./buttons";
 import { encodePng } from "./photo";
 
 /**
- * "Share this result": posts the noisy and the denoised 64x64 faces (never the original photo) with the noise
+ * "Share this result": posts the noisy and the denoised photo (never the original photo) with the noise
  * setting and the scores to POST /api/share, and shows the public link it answers with.
  */
 
@@ -62,9 +62,9 @@ export function ShareButton({ result }: { result: SharedResult | null }) {
   return (
     <div className="mt-3">
       <button type="button" className={SMALL_BUTTON} disabled={!result || current.kind === "sharing"} onClick={share} data-testid="share">
-        {current.kind === "sharing" ? "Sharing…" : "Share the noisy and denoised faces"}
+        {current.kind === "sharing" ? "Sharing…" : "Share the noisy and denoised photo"}
       </button>
-      <p className="mt-1 text-xs text-slate-600 dark:text-slate-400">Makes a public link to these two 64×64 images; your original photo is not sent.</p>
+      <p className="mt-1 text-xs text-slate-600 dark:text-slate-400">Makes a public link to these two images (at most 512 pixels a side); your original photo is not sent.</p>
       {current.kind === "shared" && (
         <p className="mt-1 text-sm" role="status">
           Link:{" "}
