@@ -37,7 +37,7 @@ export function CloseLook({ run, rect, tilesDone }: { run: WholeRun; rect: Rect;
           </figure>
         ))}
       </div>
-      <ScoreTable scores={scores} testIds="" caption="The close look" />
+      <ScoreTable scores={scores} hasReference={hasReference} testIds="" caption="The close look" />
     </div>
   );
 }

@@ -15,7 +15,7 @@ import { CloseLook } from "./CloseLook";
 import { downloadPng } from "./format";
 import { loadPhoto, type Photo, PhotoError, resizeImage } from "./photo";
 import { ScoreTable } from "./ScoreTable";
-import { computeScores } from "./scores";
+import { computeScores, type Scores } from "./scores";
 import { daeServerRunner } from "./server-runner";
 import { type SharedResult, ShareButton } from "./ShareButton";
 import { useWholePhoto, type WholeRun } from "./use-whole-photo";
@@ -69,12 +69,11 @@ function useUrlNumber(name: string, fallback: number, min: number, max: number):
   return value;
 }
 
-/** The finished run, made small enough to share (the noisy and the denoised photo, never the original). */
-async function shareable(run: WholeRun): Promise<SharedResult> {
+/** The finished run, made small enough to share (the noisy and the denoised photo, never the original), with its scores. */
+async function shareable(run: WholeRun, scores: Scores): Promise<SharedResult> {
   const { width, height } = run.size;
   const small = scaledTo(run.size, SHARE_MAX_SIDE);
   const fit = async (image: WholeRun["noisy"]) => (small.width === width && small.height === height ? image : resizeImage(image, small.width, small.height));
-  const scores = computeScores({ ...run, hasReference: run.noise.kind !== "none" });
   const metrics = scores.kind === "reference" ? { psnrNoisy: scores.psnrNoisy, psnrDenoised: scores.psnrDenoised, ssimNoisy: scores.ssimNoisy ?? NaN, ssimDenoised: scores.ssimDenoised ?? NaN } : null;
   return { noisy: await fit(run.noisy), denoised: await fit(run.denoised), noise: run.noise, metrics };
 }
@@ -156,13 +155,13 @@ export function DenoiseApp({ modelsBase, samples }: { modelsBase: string; sample
   const done = run?.state === "done" ? run : null;
   const scores = useMemo(() => (done ? computeScores({ ...done, hasReference: done.noise.kind !== "none" }) : null), [done]);
   useEffect(() => {
-    if (!done) return;
+    if (!done || !scores) return;
     let live = true;
-    shareable(done).then((result) => live && setShared({ run: done, result }), () => {});
+    shareable(done, scores).then((result) => live && setShared({ run: done, result }), () => {});
     return () => {
       live = false;
     };
-  }, [done]);
+  }, [done, scores]);
   const shareResult = shared && shared.run === done ? shared.result : null;
 
   // --- drag and drop
@@ -178,11 +177,12 @@ export function DenoiseApp({ modelsBase, samples }: { modelsBase: string; sample
 
   return (
     <div className="mt-6 grid gap-6">
-      <BackendBadge status={status} lastMs={done?.ms ?? null} choice={models.choice} onChoice={models.onChoice} />
+      {/* The last run's time holds only for the backend that ran it. */}
+      <BackendBadge status={status} lastMs={done && done.backend === status?.backend ? (done.ms ?? null) : null} choice={models.choice} onChoice={models.onChoice} />
       <ErrorAlert message={message ?? whole.error} onDismiss={() => (message ? setMessage(null) : whole.dismissError())} />
 
-      <div className="grid items-start gap-6 lg:grid-cols-[minmax(0,2fr)_minmax(0,5fr)]">
-        <div className="grid gap-6">
+      <div className="grid items-start gap-6 lg:grid-cols-[22rem_minmax(0,1fr)]">
+        <div className="grid min-w-0 gap-6">
           <Card title="1. Choose a photo">
             <label
               htmlFor={uploadId}
@@ -362,7 +362,7 @@ export function DenoiseApp({ modelsBase, samples }: { modelsBase: string; sample
 
           {done && (
             <div className="mt-4 grid items-start gap-4 sm:grid-cols-2">
-              <ScoreTable scores={scores} testIds="full-" caption="The whole photo" />
+              <ScoreTable scores={scores} hasReference={done.noise.kind !== "none"} testIds="full-" caption="The whole photo" />
               <div>
                 <button
                   type="button"

@@ -20,7 +20,7 @@ export function HowItWorks() {
         In training, each face came spoiled in one of these ways, at a random strength, and the network had to give
         back the clean face. Below: a face it never saw, spoiled, and its answer.
       </p>
-      <ol className="mt-3 grid grid-cols-4 gap-3 sm:gap-6">
+      <ol className="mt-3 grid max-w-xl grid-cols-4 gap-3 sm:gap-5">
         <li>
           <figure className="m-0">
             <Face name={STRIP_CLEAN} alt="A test face, clean" />

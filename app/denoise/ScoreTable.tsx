@@ -3,12 +3,13 @@ import type { Scores } from "./scores";
 
 /**
  * The scores of a result (scores.ts), as a small table: PSNR and SSIM against the original, or, for a photo that
- * was already noisy, the estimated noise before and after. `testIds` prefixes the cells' test ids ("full-" for
+ * was already noisy (no reference), the estimated noise before and after; "–" until the result is there. `testIds` prefixes the cells' test ids ("full-" for
  * the whole photo, "" for the close look).
  */
-export function ScoreTable({ scores, testIds, caption }: { scores: Scores | null; testIds: string; caption: string }) {
+export function ScoreTable({ scores, hasReference, testIds, caption }: { scores: Scores | null; hasReference: boolean; testIds: string; caption: string }) {
   const cell = "py-1 pl-4 text-right";
-  if (scores?.kind === "no-reference") {
+  if (!hasReference) {
+    const estimated = scores?.kind === "no-reference" ? scores : null;
     const sigma = (value?: number) => (value === undefined ? "–" : `σ ≈ ${value.toFixed(3)}`);
     return (
       <div>
@@ -30,7 +31,7 @@ export function ScoreTable({ scores, testIds, caption }: { scores: Scores | null
                 Your photo
               </th>
               <td className={cell} data-testid={`${testIds}noise-before`}>
-                {sigma(scores.sigmaNoisy)}
+                {sigma(estimated?.sigmaNoisy)}
               </td>
             </tr>
             <tr className="font-semibold">
@@ -38,7 +39,7 @@ export function ScoreTable({ scores, testIds, caption }: { scores: Scores | null
                 Denoised
               </th>
               <td className={cell} data-testid={`${testIds}noise-after`}>
-                {sigma(scores.sigmaDenoised)}
+                {sigma(estimated?.sigmaDenoised)}
               </td>
             </tr>
           </tbody>
