@@ -1,7 +1,7 @@
 "use client";
 
 import { useEffect, useState } from "react";
-import { SMALL_BUTTON } from "@/app/denoise/CropSelector";
+import { SMALL_BUTTON } from "./buttons";
 
 /**
  * Copies `text` to the clipboard and says so for a moment. The clipboard needs a secure context (https or

@@ -7,13 +7,13 @@ import { errorMessage } from "@/lib/errors";
 import type { PixelImage } from "@/lib/image";
 import type { NoiseSpec } from "@/lib/noise";
 import { formatShareDate } from "@/lib/share-urls";
-import { SMALL_BUTTON } from "./CropSelector";
+import { SMALL_BUTTON } from "@/app/_components/buttons";
 import { encodePng } from "./photo";
 
 /**
- * "Share this result": posts the noisy and the denoised 64x64 faces (never the original photo) with the noise
- * setting and the scores to POST /api/share, and shows the public link it answers with, and the delete link that
- * only this visitor gets (the server keeps only its hash), with a button to delete the share at once.
+ * "Share this result": posts the noisy and the denoised photo (never the original photo) with the noise setting
+ * and the scores to POST /api/share, and shows the public link it answers with, and the delete link that only this
+ * visitor gets (the server keeps only its hash), with a button to delete the share at once.
  */
 
 export interface SharedResult {
@@ -86,9 +86,9 @@ export function ShareButton({ result }: { result: SharedResult | null }) {
   return (
     <div className="mt-3">
       <button type="button" className={SMALL_BUTTON} disabled={!result || current.kind === "sharing"} onClick={share} data-testid="share">
-        {current.kind === "sharing" ? "Sharing…" : "Share the noisy and denoised faces"}
+        {current.kind === "sharing" ? "Sharing…" : "Share the noisy and denoised photo"}
       </button>
-      <p className="mt-1 text-xs text-slate-600 dark:text-slate-400">Makes a public link to these two 64×64 images; your original photo is not sent.</p>
+      <p className="mt-1 text-xs text-slate-600 dark:text-slate-400">Makes a public link to these two images (at most 512 pixels a side); your original photo is not sent.</p>
       {current.kind === "shared" && (
         <div className="mt-1 space-y-1 text-sm" role="status">
           <p>

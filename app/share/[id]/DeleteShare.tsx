@@ -3,7 +3,7 @@
 import { useRouter } from "next/navigation";
 import { useState, useSyncExternalStore } from "react";
 import { ErrorAlert } from "@/app/_components/ErrorAlert";
-import { SMALL_BUTTON } from "@/app/denoise/CropSelector";
+import { SMALL_BUTTON } from "@/app/_components/buttons";
 import { deleteShare } from "@/lib/browser/share-client";
 import { deleteTokenFromFragment } from "@/lib/share-urls";
 
