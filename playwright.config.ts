@@ -19,11 +19,13 @@ import { defineConfig, type PlaywrightTestConfig } from "@playwright/test";
  *   every project   backends.spec.ts (the chain lands on the project's backend), whole-photo.spec.ts (the tiled
  *                   whole photo on that backend), latent-backends.spec.ts (the latent page decodes there too)
  *   webgpu, webgl   default-chain.spec.ts (without ?backends=, a software GPU starts on WASM)
- *   webgl           denoise.spec.ts (the denoising page itself)
+ *   webgl           denoise.spec.ts (the denoising page's details, on the default chain)
+ *   webgl, server   denoise-flow.spec.ts (the denoising page's flows on the default chain and the server fallback)
  *   webgl, wasm     latent.spec.ts (the rest of the latent page)
  *   wasm            pages.spec.ts (each page loads clean)
- *   server          deno.spec.ts and bundle.spec.ts (Node-side checks of the build), abuse-inference.spec.ts (the
- *                   server's event loop stays free under full-resolution work: issue 15, finding 1)
+ *   server          deno.spec.ts and bundle.spec.ts (Node-side checks of the build), abuse-shares.spec.ts (share
+ *                   limits, deletion and bad ids against a hostile visitor), abuse-inference.spec.ts (the server's
+ *                   event loop stays free under full-resolution work: issue 15, finding 1)
  * Timings are not tests: the latent page's hover latency is measured by `npm run bench:browser`.
  */
 
@@ -78,10 +80,10 @@ export default defineConfig({
     stderr: "pipe",
   },
   projects: [
-    project("webgl", [], "?backends=webgl,wasm,cpu,server", ["default-chain.spec.ts", "denoise.spec.ts", "latent.spec.ts"]),
+    project("webgl", [], "?backends=webgl,wasm,cpu,server", ["default-chain.spec.ts", "denoise.spec.ts", "denoise-flow.spec.ts", "latent.spec.ts"]),
     project("webgpu", ["--enable-unsafe-webgpu"], "?backends=webgpu,webgl,wasm,cpu,server", ["default-chain.spec.ts"]),
     project("wasm", ["--use-gl=disabled"], "", ["latent.spec.ts", "pages.spec.ts"]),
     project("cpu", ["--use-gl=disabled", "--js-flags=--jitless"], ""),
-    project("server", ["--use-gl=disabled", "--js-flags=--jitless"], "?backends=webgpu,webgl,wasm,server", ["deno.spec.ts", "bundle.spec.ts", "abuse-inference.spec.ts"]),
+    project("server", ["--use-gl=disabled", "--js-flags=--jitless"], "?backends=webgpu,webgl,wasm,server", ["denoise-flow.spec.ts", "deno.spec.ts", "bundle.spec.ts", "abuse-shares.spec.ts", "abuse-inference.spec.ts"]),
   ],
 });

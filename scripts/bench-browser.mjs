@@ -70,8 +70,8 @@ const decodedCount = (page) => page.getByTestId("decoded").evaluate((canvas) => 
 
 /**
  * The latent page on one backend: 12 hovers over the plane, each waited for until its digit is painted; the page
- * times each from the pointer event to the painted digit (window.__latent.hoverMs, whose first entry is the z = 0
- * decode on arrival) and the decoder run alone (inferenceMs).
+ * times each from the pointer event to the painted digit (window.__latent.hoverMs, whose first entry is the decode
+ * of the first test digit on arrival) and the decoder run alone (inferenceMs).
  */
 async function latentHover(browser, { backend, query }) {
   // Tall enough for the whole plane: the mouse only reaches what is in the viewport.

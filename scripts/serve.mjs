@@ -44,7 +44,15 @@ if (cluster.isPrimary && processes > 1) {
   const app = next({ dev: false, hostname, port, dir: path.resolve(import.meta.dirname, "..") });
   await app.prepare();
   const handle = app.getRequestHandler();
-  const server = http.createServer((request, response) => handle(request, response));
+  // Per-client limits (lib/server/client-address.ts) read the visitor's address from a header, since a route
+  // handler never sees the socket: x-real-ip, as Vercel sets it, set here from the socket over whatever the visitor
+  // sent. An operator who names another header (a proxy of their own in front) keeps it.
+  const setClientAddress = !process.env.CLIENT_IP_HEADER;
+  if (setClientAddress) process.env.CLIENT_IP_HEADER = "x-real-ip";
+  const server = http.createServer((request, response) => {
+    if (setClientAddress) request.headers["x-real-ip"] = request.socket.remoteAddress ?? "";
+    handle(request, response);
+  });
   server.listen(port, hostname, () => {
     if (cluster.isPrimary) console.log(`serving on http://${hostname}:${port} with 1 process`);
   });

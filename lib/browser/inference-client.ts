@@ -4,9 +4,10 @@ import { errorMessage, isAbortError } from "../errors";
 import type { PixelImage } from "../image";
 import type { ModelInfo } from "../manifest";
 import type { TensorData } from "../run-model";
-import type { TileOptions } from "../tiling";
+import type { TileOptions, TileOutput } from "../tiling";
+import { type Speed, tiledInputPixels } from "../working-size";
 import { type BackendAttempt, type BackendName, type ClientBackend, isClientBackend } from "./backends";
-import type { InitResult, ModelWorker } from "./model-worker";
+import type { InitResult, ModelWorker, Probe } from "./model-worker";
 
 /**
  * The page's side of inference, generic over models: it runs the models in a Web Worker (model-worker.ts, called
@@ -16,7 +17,8 @@ import type { InitResult, ModelWorker } from "./model-worker";
  * the one that failed.
  */
 
-export type ProgressHandler = (done: number, total: number) => void;
+/** Progress of a tiled run: called before the first tile, then after each with its output. */
+export type ProgressHandler = (done: number, total: number, tile?: TileOutput) => void;
 
 /** How a page runs a model on the server: the end of the chain. */
 export interface ServerRunner {
@@ -50,6 +52,8 @@ export interface InferenceStatus {
   /** Model download and warm-up times of the current client backend. */
   downloadMs?: number;
   warmupMs?: number;
+  /** The timed warm run of each model on the current client backend (model-worker.ts). */
+  probes?: Record<string, Probe>;
   message?: string;
 }
 
@@ -79,6 +83,8 @@ export class InferenceClient {
   private listeners = new Set<(status: InferenceStatus) => void>();
   private starting: Promise<InferenceStatus> | null = null;
   private disposedValue = false;
+  /** The latest measured speed of each image model on the current backend, by model. */
+  private speeds = new Map<string, Speed>();
 
   constructor(private readonly options: InferenceOptions) {
     this.remaining = options.backends.filter(isClientBackend);
@@ -100,6 +106,8 @@ export class InferenceClient {
   }
 
   private setStatus(status: InferenceStatus): InferenceStatus {
+    // Speeds measured on one backend say nothing about the next.
+    if (status.backend !== this.statusValue.backend) this.speeds.clear();
     this.statusValue = status;
     for (const listener of this.listeners) listener(status);
     return status;
@@ -122,8 +130,8 @@ export class InferenceClient {
         if (ready.models.length) models = ready.models;
         if (ready.backend) {
           this.remaining = this.remaining.slice(this.remaining.indexOf(ready.backend) + 1);
-          const { backend, downloadMs, warmupMs } = ready;
-          return this.setStatus({ phase: "ready", backend, attempts, models, downloadMs, warmupMs });
+          const { backend, downloadMs, warmupMs, probes } = ready;
+          return this.setStatus({ phase: "ready", backend, attempts, models, downloadMs, warmupMs, probes });
         }
         lastError = ready.error;
       } catch (error) {
@@ -238,7 +246,7 @@ export class InferenceClient {
     onProgress: ProgressHandler,
     signal: AbortSignal,
   ): Promise<RunResult<PixelImage<Uint8ClampedArray>>> {
-    return this.withFallback(
+    const result = await this.withFallback(
       async () => {
         signal.throwIfAborted();
         const data = image.data.slice();
@@ -260,6 +268,31 @@ export class InferenceClient {
         return this.onServer(() => server.tiled!(model, image, tiles, onProgress, signal));
       },
     );
+    if (result.backend === this.statusValue.backend) this.speeds.set(model, { ms: result.ms, pixels: tiledInputPixels(image.width, image.height, tiles) });
+    return result;
+  }
+
+  /**
+   * How fast an image model runs on the current backend: the latest whole-image run, else the warm run the worker
+   * timed when the backend started; null when neither is known (on the server before its first run).
+   */
+  imageSpeed(model: string): Speed | null {
+    const measured = this.speeds.get(model);
+    if (measured) return measured;
+    const probe = this.statusValue.probes?.[model];
+    return probe && probe.shape.length === 4 ? { ms: probe.ms, pixels: probe.shape[1] * probe.shape[2] } : null;
+  }
+
+  /** imageSpeed, measuring it first where it is unknown: one timed run of the model's warm-up input (one request on the server). */
+  async measureImageSpeed(model: string): Promise<Speed | null> {
+    const known = this.imageSpeed(model);
+    if (known) return known;
+    const shape = this.options.models.find((m) => m.key === model)?.warmup;
+    if (!shape || shape.length !== 4) return null;
+    const { ms, backend } = await this.predict(model, { data: new Float32Array(shape.reduce((a, b) => a * b, 1)).fill(0.5), shape: [...shape] });
+    const speed = { ms, pixels: shape[1] * shape[2] };
+    if (backend === this.statusValue.backend && !this.speeds.has(model)) this.speeds.set(model, speed);
+    return speed;
   }
 
   dispose() {
