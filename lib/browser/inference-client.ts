@@ -7,6 +7,7 @@ import type { TensorData } from "../run-model";
 import type { TileOptions } from "../tiling";
 import { type BackendAttempt, type BackendName, type ClientBackend, isClientBackend } from "./backends";
 import type { InitResult, ModelWorker } from "./model-worker";
+import type { WasmThreading } from "./wasm-threads";
 
 /**
  * The page's side of inference, generic over models: it runs the models in a Web Worker (model-worker.ts, called
@@ -40,6 +41,8 @@ export interface InferenceOptions {
   skipWarmup?: boolean;
   /** Folder with tfjs' .wasm files, served by the app. */
   wasmPrefix?: string;
+  /** Threads for the wasm backend (`?threads=`); by default one per core. */
+  wasmThreads?: number;
 }
 
 export interface InferenceStatus {
@@ -50,6 +53,8 @@ export interface InferenceStatus {
   /** Model download and warm-up times of the current client backend. */
   downloadMs?: number;
   warmupMs?: number;
+  /** On wasm: its thread count, and why one where more were wanted. */
+  wasm?: WasmThreading;
   message?: string;
 }
 
@@ -122,8 +127,8 @@ export class InferenceClient {
         if (ready.models.length) models = ready.models;
         if (ready.backend) {
           this.remaining = this.remaining.slice(this.remaining.indexOf(ready.backend) + 1);
-          const { backend, downloadMs, warmupMs } = ready;
-          return this.setStatus({ phase: "ready", backend, attempts, models, downloadMs, warmupMs });
+          const { backend, downloadMs, warmupMs, wasm } = ready;
+          return this.setStatus({ phase: "ready", backend, attempts, models, downloadMs, warmupMs, wasm });
         }
         lastError = ready.error;
       } catch (error) {
@@ -161,6 +166,7 @@ export class InferenceClient {
         models: options.models.map((m) => m.key),
         warmup: options.skipWarmup ? {} : Object.fromEntries(options.models.flatMap((m) => (m.warmup ? [[m.key, m.warmup]] : []))),
         wasmPrefix: options.wasmPrefix ?? new URL("/tfjs-wasm/", location.href).href,
+        wasmThreads: options.wasmThreads,
       }),
     );
   }

@@ -9,6 +9,7 @@ import { hasNonFinite, runModel, type TensorData } from "../run-model";
 import { runTiled, type TileOptions } from "../tiling";
 import { type BackendAttempt, type ClientBackend, initBackend } from "./backends";
 import { fetchModels } from "./model-fetch";
+import type { WasmThreading } from "./wasm-threads";
 
 /**
  * The inference worker's side, generic over models, called through Comlink (inference-client.ts holds the page's
@@ -26,6 +27,8 @@ export interface InitRequest {
   warmup: Record<string, readonly number[]>;
   /** Absolute URL of the folder holding tfjs' .wasm binaries. */
   wasmPrefix: string;
+  /** Threads for the wasm backend; by default one per core. */
+  wasmThreads?: number;
 }
 
 export interface InitResult {
@@ -35,6 +38,8 @@ export interface InitResult {
   models: ModelInfo[];
   downloadMs: number;
   warmupMs: number;
+  /** On wasm: its thread count, and why one where more were wanted. */
+  wasm?: WasmThreading;
   error?: string;
 }
 
@@ -74,9 +79,9 @@ export class ModelWorker {
       for (const backend of request.backends) {
         const t1 = performance.now();
         try {
-          await this.useBackend(backend, loaded, request.warmup, request.wasmPrefix);
+          const wasm = await this.useBackend(backend, loaded, request);
           attempts.push({ backend, ok: true });
-          return { backend, attempts, models: infos, downloadMs, warmupMs: performance.now() - t1 };
+          return { backend, attempts, models: infos, downloadMs, warmupMs: performance.now() - t1, wasm };
         } catch (error) {
           attempts.push({ backend, ok: false, error: errorMessage(error) });
         }
@@ -85,8 +90,8 @@ export class ModelWorker {
     });
   }
 
-  private async useBackend(backend: ClientBackend, loaded: LoadedArtifacts[], warmup: Record<string, readonly number[]>, wasmPrefix: string) {
-    await initBackend(tf, backend, { wasmPrefix });
+  private async useBackend(backend: ClientBackend, loaded: LoadedArtifacts[], { warmup, wasmPrefix, wasmThreads }: InitRequest): Promise<WasmThreading | undefined> {
+    const wasm = await initBackend(tf, backend, { wasmPrefix, wasmThreads });
     for (const model of this.models.values()) model.dispose();
     this.models.clear();
     for (const { name, artifacts } of loaded) {
@@ -98,6 +103,7 @@ export class ModelWorker {
       const outputs = await runModel(model, { data: new Float32Array(shape.reduce((a, b) => a * b, 1)).fill(0.5), shape: [...shape] });
       if (outputs.some((o) => hasNonFinite(o.data))) throw new Error(`${name} gives NaN on ${backend}`);
     }
+    return wasm;
   }
 
   private model(name: string): LayersModel {
