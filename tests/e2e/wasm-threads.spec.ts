@@ -7,7 +7,7 @@ import { canvasRgb, FIXTURES, reportBackendOnFailure, uploadFace, waitForResult,
  * tfjs' WebAssembly backend on threads (the wasm project: no WebGL, so the default chain lands on wasm): the page
  * is cross-origin isolated, the backend runs tfjs' threaded build on one thread per core (up to 8), its pthread
  * workers start (the bundled factory hung them), and the result is the same, pixel for pixel, as on one thread.
- * Without isolation it says so and runs on one thread.
+ * Without isolation, or where the threads cannot start, it says so and runs on one thread.
  */
 
 let seen: string[] = [];
@@ -82,4 +82,14 @@ test("without cross-origin isolation the page says so and runs on one thread", a
   expect(await page.evaluate(() => crossOriginIsolated)).toBe(false);
   expect(threads).toBe("x1 (one thread: the page is not cross-origin isolated)");
   await waitForResult(page);
+});
+
+test("where the threads cannot start, wasm runs on one thread and says why", async ({ page }) => {
+  // The script each pthread worker imports fails to load (as under a policy that blocks it): the thread's error
+  // takes the inference worker down, and the client starts it again on one thread.
+  await page.route("**/tfjs-wasm/tfjs-backend-wasm-threaded-simd.js", (route) => route.abort());
+  const threads = await openOnWasm(page, "");
+  expect(threads).toBe("x1 (one thread: its threads failed to start)");
+  await waitForResult(page);
+  await expect(page.getByTestId("backend")).toHaveText("wasm");
 });
