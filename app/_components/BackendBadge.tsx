@@ -44,6 +44,13 @@ export function BackendBadge({
           >
             {phase === "failed" ? "none" : phase === "loading" ? "loading…" : backend}
           </span>
+          {backend === "wasm" && status?.wasm && (
+            // "wasm x4": its threads; where it fell back to one, why.
+            <span data-testid="wasm-threads" className="font-mono text-slate-700 dark:text-slate-300" title={`${status.wasm.threads} WebAssembly ${status.wasm.threads === 1 ? "thread" : "threads"}`}>
+              x{status.wasm.threads}
+              {status.wasm.singleThreadReason && <span className="font-sans"> (one thread: {status.wasm.singleThreadReason})</span>}
+            </span>
+          )}
         </span>
         <span className="tabular-nums text-slate-700 dark:text-slate-300">
           inference <span data-testid="inference-ms">{shownMs === null ? "–" : `${shownMs < 10 ? shownMs.toFixed(1) : Math.round(shownMs)} ms`}</span>

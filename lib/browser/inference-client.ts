@@ -8,6 +8,7 @@ import type { TileOptions, TileOutput } from "../tiling";
 import { type Speed, tiledInputPixels } from "../working-size";
 import { type BackendAttempt, type BackendName, type ClientBackend, isClientBackend } from "./backends";
 import type { InitResult, ModelWorker, Probe } from "./model-worker";
+import type { WasmThreading } from "./wasm-threads";
 
 /**
  * The page's side of inference, generic over models: it runs the models in a Web Worker (model-worker.ts, called
@@ -42,6 +43,8 @@ export interface InferenceOptions {
   skipWarmup?: boolean;
   /** Folder with tfjs' .wasm files, served by the app. */
   wasmPrefix?: string;
+  /** Threads for the wasm backend (`?threads=`); by default one per core. */
+  wasmThreads?: number;
 }
 
 export interface InferenceStatus {
@@ -54,6 +57,8 @@ export interface InferenceStatus {
   warmupMs?: number;
   /** The timed warm run of each model on the current client backend (model-worker.ts). */
   probes?: Record<string, Probe>;
+  /** On wasm: its thread count, and why one where more were wanted. */
+  wasm?: WasmThreading;
   message?: string;
 }
 
@@ -125,13 +130,13 @@ export class InferenceClient {
     let lastError: string | undefined;
     if (this.remaining.length > 0) {
       try {
-        const ready = await this.startWorker(this.remaining);
+        const ready = await this.startWorkerOrOneThread(this.remaining);
         attempts.push(...ready.attempts);
         if (ready.models.length) models = ready.models;
         if (ready.backend) {
           this.remaining = this.remaining.slice(this.remaining.indexOf(ready.backend) + 1);
-          const { backend, downloadMs, warmupMs, probes } = ready;
-          return this.setStatus({ phase: "ready", backend, attempts, models, downloadMs, warmupMs, probes });
+          const { backend, downloadMs, warmupMs, probes, wasm } = ready;
+          return this.setStatus({ phase: "ready", backend, attempts, models, downloadMs, warmupMs, probes, wasm });
         }
         lastError = ready.error;
       } catch (error) {
@@ -149,7 +154,26 @@ export class InferenceClient {
     return this.setStatus({ phase: "failed", backend: null, attempts, models, message: lastError ?? "no backend is allowed" });
   }
 
-  private async startWorker(backends: ClientBackend[]): Promise<InitResult> {
+  /**
+   * Starts the worker on `backends`. A wasm thread that cannot start (its script blocked or missing) takes the
+   * whole worker down with it, which would send the page to the server: where wasm may have started threads, a
+   * crash gets one more start with wasm on one thread, and the badge says why.
+   */
+  private async startWorkerOrOneThread(backends: ClientBackend[]): Promise<InitResult> {
+    const { wasmThreads } = this.options;
+    try {
+      return await this.startWorker(backends, wasmThreads);
+    } catch (error) {
+      if (wasmThreads === 1 || !backends.includes("wasm")) throw error;
+      const ready = await this.startWorker(backends, 1);
+      if (ready.backend !== "wasm") return ready;
+      // The error is Emscripten's rethrown ErrorEvent ("Uncaught [object ErrorEvent]"); the console has the detail.
+      console.warn(`wasm threads failed to start, running on one thread: ${errorMessage(error)}`);
+      return { ...ready, wasm: { threads: 1, singleThreadReason: "its threads failed to start" } };
+    }
+  }
+
+  private async startWorker(backends: ClientBackend[], wasmThreads: number | undefined): Promise<InitResult> {
     this.stopWorker();
     if (typeof Worker === "undefined") throw new Error("this browser has no Web Workers");
     const worker = new Worker(new URL("./inference.worker.ts", import.meta.url), { type: "module", name: "inference" });
@@ -169,6 +193,7 @@ export class InferenceClient {
         models: options.models.map((m) => m.key),
         warmup: options.skipWarmup ? {} : Object.fromEntries(options.models.flatMap((m) => (m.warmup ? [[m.key, m.warmup]] : []))),
         wasmPrefix: options.wasmPrefix ?? new URL("/tfjs-wasm/", location.href).href,
+        wasmThreads,
       }),
     );
   }

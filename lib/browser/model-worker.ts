@@ -10,6 +10,7 @@ import { hasNonFinite, runModel, type TensorData } from "../run-model";
 import { runTiled, type TileOptions, type TileOutput } from "../tiling";
 import { type BackendAttempt, type ClientBackend, initBackend } from "./backends";
 import { fetchModels, fetchVerified } from "./model-fetch";
+import type { WasmThreading } from "./wasm-threads";
 
 /**
  * The inference worker's side, generic over models, called through Comlink (inference-client.ts holds the page's
@@ -30,6 +31,8 @@ export interface InitRequest {
   warmup: Record<string, readonly number[]>;
   /** Absolute URL of the folder holding tfjs' .wasm binaries. */
   wasmPrefix: string;
+  /** Threads for the wasm backend; by default one per core. */
+  wasmThreads?: number;
 }
 
 /** One timed run of a model on the backend, after its warm-up: `ms` for an input of `shape`. */
@@ -48,6 +51,8 @@ export interface InitResult {
   warmupMs: number;
   /** The timed second run of each model with a warm-up shape or a reference, by model. */
   probes: Record<string, Probe>;
+  /** On wasm: its thread count, and why one where more were wanted. */
+  wasm?: WasmThreading;
   error?: string;
 }
 
@@ -89,9 +94,9 @@ export class ModelWorker {
       for (const backend of request.backends) {
         const t1 = performance.now();
         try {
-          const probes = await this.useBackend(backend, loaded, references, request.warmup, request.wasmPrefix);
+          const { probes, wasm } = await this.useBackend(backend, loaded, references, request);
           attempts.push({ backend, ok: true });
-          return { backend, attempts, models: infos, downloadMs, warmupMs: performance.now() - t1, probes };
+          return { backend, attempts, models: infos, downloadMs, warmupMs: performance.now() - t1, probes, wasm };
         } catch (error) {
           attempts.push({ backend, ok: false, error: errorMessage(error) });
         }
@@ -100,15 +105,14 @@ export class ModelWorker {
     });
   }
 
-  /** Makes `backend` the one the models run on, if it runs them right; the timed second run of each, by model. */
+  /** Makes `backend` the one the models run on, if it runs them right: the timed second run of each, by model. */
   private async useBackend(
     backend: ClientBackend,
     loaded: LoadedArtifacts[],
     references: Map<string, Reference>,
-    warmup: Record<string, readonly number[]>,
-    wasmPrefix: string,
-  ): Promise<Record<string, Probe>> {
-    await initBackend(tf, backend, { wasmPrefix });
+    { warmup, wasmPrefix, wasmThreads }: InitRequest,
+  ): Promise<{ probes: Record<string, Probe>; wasm?: WasmThreading }> {
+    const wasm = await initBackend(tf, backend, { wasmPrefix, wasmThreads });
     for (const model of this.models.values()) model.dispose();
     this.models.clear();
     const probes: Record<string, Probe> = {};
@@ -133,7 +137,7 @@ export class ModelWorker {
         if (!check.ok) throw new Error(`${name} on ${backend}: ${check.reason}`);
       }
     }
-    return probes;
+    return { probes, wasm };
   }
 
   private model(name: string): LayersModel {
