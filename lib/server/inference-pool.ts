@@ -7,6 +7,8 @@ import * as Comlink from "comlink";
 import nodeEndpoint, { type NodeEndpoint } from "comlink/dist/umd/node-adapter.js";
 import PQueue from "p-queue";
 import { errorMessage } from "../errors";
+import type { PixelImage } from "../image";
+import type { DenoisingScores } from "../metrics";
 import type { TensorData } from "../run-model";
 import { HttpError } from "./http";
 import type { ModelThread } from "./inference-worker";
@@ -145,6 +147,10 @@ class InferenceThread {
     return outputs;
   }
 
+  scores(clean: PixelImage, noisy: PixelImage, denoised: PixelImage): Promise<DenoisingScores> {
+    return this.call((remote) => remote.scores(clean, noisy, denoised));
+  }
+
   /** Stops the thread; the next request starts another. */
   stop(): void {
     this.running?.forget("stopped", true);
@@ -163,11 +169,11 @@ export class InferencePool {
     this.turns = new PQueue({ concurrency: size });
   }
 
-  /** A free thread, one that holds the model if there is one. */
-  private async withThread<T>(model: PoolModel, work: (thread: InferenceThread) => Promise<T>): Promise<T> {
+  /** A free thread, one that holds the model (if one is named) where there is one. */
+  private async withThread<T>(model: PoolModel | null, work: (thread: InferenceThread) => Promise<T>): Promise<T> {
     const result = await this.turns.add(async () => {
       const free = this.threads.filter((t) => !t.busy);
-      const thread = free.find((t) => t.models.get(model.name) === model.key) ?? free[0];
+      const thread = (model && free.find((t) => t.models.get(model.name) === model.key)) || free[0];
       thread.busy = true;
       try {
         return await work(thread);
@@ -182,6 +188,11 @@ export class InferencePool {
   /** Runs the model on one input in a thread: its outputs, in the model's order. */
   run(model: PoolModel, input: TensorData): Promise<TensorData[]> {
     return this.withThread(model, (thread) => thread.run(model, input));
+  }
+
+  /** A denoised image's scores (lib/metrics' denoisingScores), computed in a thread: hundreds of milliseconds of arithmetic at full resolution. */
+  scores(clean: PixelImage, noisy: PixelImage, denoised: PixelImage): Promise<DenoisingScores> {
+    return this.withThread(null, (thread) => thread.scores(clean, noisy, denoised));
   }
 
   /**

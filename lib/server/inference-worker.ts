@@ -6,6 +6,8 @@ import * as Comlink from "comlink";
 import nodeEndpoint, { type NodeEndpoint } from "comlink/dist/umd/node-adapter.js";
 import * as tf from "@tensorflow/tfjs-core";
 import { loadLayersModel, type LayersModel } from "@tensorflow/tfjs-layers";
+import type { PixelImage } from "../image";
+import { type DenoisingScores, denoisingScores } from "../metrics";
 import { runModel, type TensorData } from "../run-model";
 
 /**
@@ -71,6 +73,11 @@ export class ModelThread {
     // The outputs' buffers move to the process rather than being copied.
     const buffers = [...new Set(outputs.map((o) => o.data.buffer as ArrayBuffer))];
     return Comlink.transfer({ outputs, tensors: tf.memory().numTensors }, buffers);
+  }
+
+  /** A denoised image's scores (lib/metrics): plain arithmetic, but hundreds of milliseconds of it at full resolution. */
+  scores(clean: PixelImage, noisy: PixelImage, denoised: PixelImage): DenoisingScores {
+    return denoisingScores(clean, noisy, denoised);
   }
 }
 

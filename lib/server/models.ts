@@ -1,6 +1,8 @@
 import "server-only";
 import { describeModel, type Manifest, type ModelEntry, parseManifest } from "../manifest";
 import { ModelIntegrityError, modelArtifacts } from "../model-artifacts";
+import type { PixelImage } from "../image";
+import type { DenoisingScores } from "../metrics";
 import type { TensorData } from "../run-model";
 import { ClientClosedError } from "./http";
 import { InferencePool, inferenceThreadCount, type PoolModel } from "./inference-pool";
@@ -132,6 +134,9 @@ export interface ServerRun<T> {
 /** The model as a function of one input to all its outputs, run in an inference thread. */
 export type ModelRunner = (input: TensorData) => Promise<TensorData[]>;
 
+/** A denoised image's scores against its clean original (lib/metrics' denoisingScores), computed in an inference thread. */
+export type ScoreRunner = (clean: PixelImage, noisy: PixelImage, denoised: PixelImage) => Promise<DenoisingScores>;
+
 const hungUp = () => new ClientClosedError("The client closed the request while it ran; its work was stopped.");
 
 /**
@@ -139,23 +144,31 @@ const hungUp = () => new ClientClosedError("The client closed the request while 
  * the line is full or slow. `client`, the request's signal, takes the request out of the line if its client hangs
  * up first, and stops its work if it hangs up while it runs: no model run starts after that (a tiled image stops
  * at the next tile), and the request ends with a ClientClosedError. `task` gets the model as a function of one
- * input to all its outputs, and the signal to pass on to work that checks it between steps.
+ * input to all its outputs, and the scores of a denoised image: whatever costs CPU time runs in an inference
+ * thread, in the request's own turn.
  */
 export function runOnServer<T>(
   name: string,
-  task: (run: ModelRunner, entry: ModelEntry) => Promise<T>,
+  task: (run: ModelRunner, entry: ModelEntry, score: ScoreRunner) => Promise<T>,
   client?: AbortSignal,
 ): Promise<ServerRun<T>> {
   return state.queue.run(async () => {
     const [backend, { model, entry }] = await Promise.all([serverBackend(), verifiedModel(name)]);
     const t0 = performance.now();
-    const run: ModelRunner = async (input) => {
+    const stillThere = () => {
       if (client?.aborted) throw hungUp();
+    };
+    const run: ModelRunner = async (input) => {
+      stillThere();
       return state.pool.run(model, input);
+    };
+    const score: ScoreRunner = async (clean, noisy, denoised) => {
+      stillThere();
+      return state.pool.scores(clean, noisy, denoised);
     };
     let value: T;
     try {
-      value = await task(run, entry);
+      value = await task(run, entry, score);
     } catch (error) {
       throw client?.aborted ? hungUp() : error;
     }

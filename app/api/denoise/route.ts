@@ -1,7 +1,6 @@
 import { z } from "zod";
 import { MODELS } from "@/lib/catalogue";
 import { largestSquareSide, megapixels, SERVER_MAX_BODY_BYTES, SERVER_REQUEST_MAX_PIXELS } from "@/lib/limits";
-import { psnr, SSIM_WINDOW, ssim } from "@/lib/metrics";
 import { addNoise, NOISE_KINDS, NOISE_LEVEL_RANGE } from "@/lib/noise";
 import { denoiseImage } from "@/lib/server/dae";
 import { contentType, errorResponse, HttpError, readBody, validationError } from "@/lib/server/http";
@@ -104,7 +103,8 @@ export async function POST(request: Request): Promise<Response> {
     if (params.full) checkFullResBudget(params.crop ? [params.crop.size, params.crop.size] : [info.width, info.height]);
     const clean = params.full ? await decodeFull(bytes, info, params.crop) : await decodeCrop(bytes, info, params.crop);
     const noisy = addNoise(clean, { kind: params.noise, level: params.noise === "none" ? 0 : params.level }, params.seed);
-    const { value: denoised, ms, backend, sha256: modelSha } = await denoiseImage(noisy, request.signal);
+    const { value, ms, backend, sha256: modelSha } = await denoiseImage(noisy, request.signal, wantsJson ? clean : undefined);
+    const { denoised, scores } = value;
 
     const png = await encodePng(denoised);
     const headers = {
@@ -114,7 +114,8 @@ export async function POST(request: Request): Promise<Response> {
       "X-Model-Sha256": modelSha,
       "X-Image-Size": `${denoised.width}x${denoised.height}`,
     };
-    if (!wantsJson) return new Response(new Uint8Array(png), { headers: { ...headers, "Content-Type": "image/png" } });
+    // The scores were asked for exactly when JSON is wanted.
+    if (!wantsJson || !scores) return new Response(new Uint8Array(png), { headers: { ...headers, "Content-Type": "image/png" } });
 
     return Response.json(
       {
@@ -125,8 +126,8 @@ export async function POST(request: Request): Promise<Response> {
         model: { name: MODELS.dae.key, sha256: modelSha },
         noise: { kind: params.noise, level: params.noise === "none" ? 0 : params.level, seed: params.seed },
         metrics: {
-          psnr: { noisy: finite(psnr(clean, noisy)), denoised: finite(psnr(clean, denoised)) },
-          ssim: clean.width >= SSIM_WINDOW && clean.height >= SSIM_WINDOW ? { noisy: finite(ssim(clean, noisy)), denoised: finite(ssim(clean, denoised)) } : null,
+          psnr: { noisy: finite(scores.psnr.noisy), denoised: finite(scores.psnr.denoised) },
+          ssim: scores.ssim ? { noisy: finite(scores.ssim.noisy), denoised: finite(scores.ssim.denoised) } : null,
         },
         original: dataUrl(await encodePng(clean)),
         noisy: dataUrl(await encodePng(noisy)),

@@ -6,6 +6,8 @@ import { loadLayersModel } from "@tensorflow/tfjs-layers";
 import { buildDae } from "@/training/models";
 import { HttpError } from "@/lib/server/http";
 import { InferencePool, InferenceThreadError, inferenceThreadCount, type PoolModel } from "@/lib/server/inference-pool";
+import { pixelImage } from "@/lib/image";
+import { denoisingScores } from "@/lib/metrics";
 import { runModel, type TensorData } from "@/lib/run-model";
 import { setDeterministicWeights, SMALL_DAE } from "../../helpers/throwaway-models";
 
@@ -128,6 +130,12 @@ describe("InferencePool", () => {
     expect((error as HttpError).message).not.toMatch(/worker|terminate|exit/i);
     const [output] = await pool.run(first, image(16));
     expect(output.shape).toEqual([1, 16, 16, 3]);
+  });
+
+  it("computes a denoised image's scores in a thread, as lib/metrics does here", async () => {
+    const picture = (seed: number) => pixelImage(Uint8ClampedArray.from({ length: 40 * 30 * 3 }, (_, i) => (i * seed) % 256), 40, 30);
+    const [clean, noisy, denoised] = [picture(7), picture(11), picture(13)];
+    expect(await pool.scores(clean, noisy, denoised)).toEqual(denoisingScores(clean, noisy, denoised));
   });
 
   it("hands out as many requests at once as it has threads", async () => {
