@@ -20,23 +20,25 @@ export function freePort() {
 
 /**
  * Runs `command ...args -H 127.0.0.1 -p <free port>` (a Next server, or scripts/serve.mjs) and resolves once
- * /api/health answers 200.
+ * /api/health answers 200 (or, with `anyHealth`, answers at all: a server meant to be unready). `stderr: "pipe"`
+ * leaves the server's log on `child.stderr` for the caller to read.
  * Rejects, killing the process, when it exits first or is not ready within `timeoutMs`.
  */
-export async function startServer(command, args, { env = {}, timeoutMs = 120_000 } = {}) {
+export async function startServer(command, args, { env = {}, timeoutMs = 120_000, anyHealth = false, stderr = "inherit" } = {}) {
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
   const child = spawn(command, [...args, "-H", "127.0.0.1", "-p", String(port)], {
     cwd: root,
     env: { ...process.env, NEXT_TELEMETRY_DISABLED: "1", ...env },
-    stdio: ["ignore", "ignore", "inherit"],
+    stdio: ["ignore", "ignore", stderr],
   });
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (child.exitCode !== null || child.signalCode !== null) {
       throw new Error(`${command} exited (${child.exitCode ?? child.signalCode}) before it was ready; did you run npm run build?`);
     }
-    if ((await fetch(`${base}/api/health`).catch(() => null))?.ok) return { base, child };
+    const health = await fetch(`${base}/api/health`).catch(() => null);
+    if (health && (health.ok || anyHealth)) return { base, child };
     await new Promise((resolve) => setTimeout(resolve, 500));
   }
   child.kill("SIGTERM");
