@@ -190,7 +190,7 @@ export class InferencePool {
     return this.withThread(model, (thread) => thread.run(model, input));
   }
 
-  /** A denoised image's scores (lib/metrics' denoisingScores), computed in a thread: hundreds of milliseconds of arithmetic at full resolution. */
+  /** A denoised image's scores (lib/metrics' denoisingScores), computed in a thread: about a second of arithmetic at full resolution. */
   scores(clean: PixelImage, noisy: PixelImage, denoised: PixelImage): Promise<DenoisingScores> {
     return this.withThread(null, (thread) => thread.scores(clean, noisy, denoised));
   }

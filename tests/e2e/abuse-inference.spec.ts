@@ -79,7 +79,7 @@ test.beforeAll(async () => {
 test(`while two full-resolution requests run, / and /api/health answer in well under ${LATENCY_BOUND_MS} ms`, async () => {
   const png = await black(SIDE);
   const t0 = performance.now();
-  // One answers a PNG, the other JSON with PSNR and SSIM: hundreds of milliseconds of arithmetic at this size.
+  // One answers a PNG, the other JSON with PSNR and SSIM: about a second of arithmetic at this size.
   const heavy = [fullResolution(png), fullResolution(png, undefined, "&noise=gaussian&level=0.1&format=json")].map((answer) =>
     answer.then(async (r) => ({ status: r.status, ms: performance.now() - t0, body: await r.arrayBuffer() })),
   );
