@@ -41,8 +41,11 @@ const unseeded: Kernels = () => undefined;
  * Denoising autoencoder: fully convolutional (any input whose sides are multiples of `downsampling`), overcomplete
  * (no bottleneck: more channels than the input has values per patch) and residual: the network predicts the
  * correction to the noisy input, and a ReLU capped at 1 clips the sum to [0, 1]. Its body works at 1/r resolution.
- * An optional refinement head (`refine`) then looks at the noisy image and that result at full resolution and adds
- * a correction of its own; its last layer starts at zero, so a head added to a trained model starts as that model.
+ * An optional refinement head (`refine`) then looks at the noisy image and that result at full resolution. Where
+ * one pixel is wrong and its neighbours right (masking, salt-and-pepper), the body at 1/r resolution blurs the right
+ * ones too; the head's gate `keep` (0 to 1, per pixel and channel) can take those back from the noisy input exactly:
+ * output = body + keep * (noisy - body) + correction. Gate and correction start closed and at zero, so a head added
+ * to a trained model starts as that model.
  */
 export function buildDae(config: Partial<DaeArchitecture> = {}, kernels = unseeded): tfl.LayersModel {
   const spec = MODELS.dae;
@@ -56,10 +59,32 @@ export function buildDae(config: Partial<DaeArchitecture> = {}, kernels = unseed
   for (let d = 0; d < depth; d++) x = conv(filters, "relu").apply(x) as tfl.SymbolicTensor;
   const body = clipped([noisy, up(x, r, resample, kernels)], refine > 0 ? undefined : spec.outputs[0].name);
   if (refine === 0) return tfl.model({ inputs: noisy, outputs: body, name: modelName(spec) });
+  const bodyToNoisy = tfl.layers.add().apply([noisy, negated(body)]) as tfl.SymbolicTensor;
   let h = tfl.layers.concatenate().apply([noisy, body]) as tfl.SymbolicTensor;
   for (let i = 0; i < refine; i++) h = conv(refineFilters, "relu", `${REFINE_PREFIX}${i + 1}`).apply(h) as tfl.SymbolicTensor;
-  const output = clipped([body, conv(3, "zero", `${REFINE_PREFIX}out`).apply(h) as tfl.SymbolicTensor], spec.outputs[0].name);
+  const keep = tfl.layers
+    .conv2d({ filters: 3, kernelSize: 3, padding: "same", activation: "sigmoid", kernelInitializer: tfl.initializers.zeros(), biasInitializer: tfl.initializers.constant({ value: GATE_START }), name: `${REFINE_PREFIX}keep` })
+    .apply(h) as tfl.SymbolicTensor;
+  const kept = tfl.layers.multiply().apply([keep, bodyToNoisy]) as tfl.SymbolicTensor;
+  const output = clipped([body, kept, conv(3, "zero", `${REFINE_PREFIX}out`).apply(h) as tfl.SymbolicTensor], spec.outputs[0].name);
   return tfl.model({ inputs: noisy, outputs: output, name: modelName(spec) });
+}
+
+/**
+ * The refinement head's gate starts at sigmoid(-6) = 0.0025: next to closed, so a head added to a trained DAE starts
+ * as (within 0.25% of) that DAE, and open enough for its gradient to flow.
+ */
+const GATE_START = -6;
+
+/** -x, as a fixed 1x1 convolution (no Subtract layer in tfjs): the gate needs the noisy input minus the body's result. */
+function negated(x: tfl.SymbolicTensor): tfl.SymbolicTensor {
+  const channels = channelsOf(x);
+  const layer = tfl.layers.conv2d({ filters: channels, kernelSize: 1, useBias: false, trainable: false });
+  const output = layer.apply(x) as tfl.SymbolicTensor;
+  const kernel = tf.tidy(() => tf.reshape(tf.neg(tf.eye(channels)), [1, 1, channels, channels]));
+  layer.setWeights([kernel]);
+  kernel.dispose();
+  return output;
 }
 
 /** The refinement head's convolutions are named with this prefix. */

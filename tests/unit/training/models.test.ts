@@ -54,15 +54,29 @@ describe("pixel shuffle as stock layers", () => {
     const model = buildDae({ filters: 8, depth: 1, resample: "shuffle", refine: 1, refineFilters: 4 });
     const y = model.predict(tf.zeros([1, 20, 12, 3])) as tf.Tensor;
     expect(y.shape).toEqual([1, 20, 12, 3]);
-    expect(model.trainableWeights.length).toBe(model.getWeights().length - 2);
+    // Not trained: the shuffle's two one-hot kernels and the head's negation.
+    expect(model.trainableWeights.length).toBe(model.getWeights().length - 3);
     tf.dispose(y);
+  });
+
+  it("the refinement head's gate, opened, hands back the noisy input exactly (a pixel the noise left alone)", () => {
+    const model = buildDae({ filters: 8, depth: 1, refine: 1, refineFilters: 4 });
+    const gate = model.getLayer("refine_keep");
+    const [kernel, bias] = gate.getWeights();
+    gate.setWeights([kernel, tf.fill(bias.shape, 30)]);
+    const correction = model.getLayer("refine_out");
+    correction.setWeights(correction.getWeights().map((w) => tf.zerosLike(w)));
+    const noisy = tf.randomUniform([1, 16, 16, 3], 0, 1, "float32", 3);
+    const output = model.predict(noisy) as tf.Tensor;
+    expect(tf.max(tf.abs(tf.sub(output, noisy))).dataSync()[0]).toBeLessThan(1e-6);
+    tf.dispose([noisy, output]);
   });
 
   it("trainOnlyRefinement leaves only the head's convolutions trainable, and needs a head", () => {
     const model = buildDae({ filters: 8, depth: 1, refine: 2, refineFilters: 4 });
     trainOnlyRefinement(model);
-    // Two head convolutions and the head's output, each a kernel and a bias.
-    expect(model.trainableWeights.map((w) => w.shape)).toEqual([[3, 3, 6, 4], [4], [3, 3, 4, 4], [4], [3, 3, 4, 3], [3]]);
+    // Two head convolutions, the gate and the correction, each a kernel and a bias.
+    expect(model.trainableWeights.map((w) => w.shape)).toEqual([[3, 3, 6, 4], [4], [3, 3, 4, 4], [4], [3, 3, 4, 3], [3], [3, 3, 4, 3], [3]]);
     expect(() => trainOnlyRefinement(buildDae({ filters: 8, depth: 1 }))).toThrow(/needs a refinement head/);
   });
 });

@@ -87,11 +87,11 @@ describe("npm run train", () => {
     // A learning rate of 1e-9: after its two steps the model is still where --init-from put it.
     const refined = await train([RUNS.dae.name, ...common, "--refine", "1", "--refine-filters", "4", "--lr", "1e-9", "--init-from", trainedFile, "--checkpoint-dir", path.join(work, "ckpt-dae-refine")]);
     expect(refined.status, refined.stderr).toBe(0);
-    expect(refined.stdout).toMatch(new RegExp(`started from .*: ${trainedLayers} of ${trainedLayers + 2} layers`));
+    expect(refined.stdout).toMatch(new RegExp(`started from .*: ${trainedLayers} of ${trainedLayers + 4} layers`));
     const refinedModel = await loadModelFromFile(trainedFile);
     const after = refinedModel.predict(input) as tf.Tensor;
-    // The head's last convolution starts at zero, so the new model's output is the trained body's.
-    expect(tf.max(tf.abs(tf.sub(after, before))).dataSync()[0]).toBeLessThan(1e-4);
+    // The head's correction starts at zero and its gate nearly closed, so the new model's output is the trained body's.
+    expect(tf.max(tf.abs(tf.sub(after, before))).dataSync()[0]).toBeLessThan(3e-3);
 
     // --train-layers refine (from the refined model): the head learns, everything before it stays as it was given.
     const layerValues = (model: LayersModel) => model.layers.filter((layer) => layer.weights.length > 0).map((layer) => layer.getWeights().map((w) => w.dataSync()));
