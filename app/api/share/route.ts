@@ -2,6 +2,7 @@ import { contentType, errorResponse, HttpError, jsonError, readJsonBody, validat
 import { SERVER_MAX_BODY_BYTES } from "@/lib/limits";
 import { createShare, SHARE_IMAGES, shareImageUrl, shareRequestSchema } from "@/lib/server/share";
 import { StorageError } from "@/lib/server/storage";
+export * from "@/lib/server/other-methods";
 
 /**
  * POST /api/share: stores a result the visitor chose to share and answers 201 with its link.

@@ -1,5 +1,6 @@
 import { jsonError } from "@/lib/server/http";
 import { readShare, SHARE_IMAGES, shareImageUrl } from "@/lib/server/share";
+export * from "@/lib/server/other-methods";
 
 /** GET /api/share/<id>: the share's record (noise, scores, size, date) and its image URLs; 404 if there is none. */
 

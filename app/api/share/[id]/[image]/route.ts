@@ -1,5 +1,6 @@
 import { jsonError } from "@/lib/server/http";
 import { readShareImage, SHARE_IMAGES, type ShareImage } from "@/lib/server/share";
+export * from "@/lib/server/other-methods";
 
 /** GET /api/share/<id>/<noisy|denoised>.png: one of the share's images; 404 if there is none. */
 
