@@ -1,6 +1,16 @@
 import type { NextConfig } from "next";
+import { blobStoreOrigin, securityHeaders } from "./lib/security-headers";
+
+const blobOrigin = blobStoreOrigin(process.env.BLOB_READ_WRITE_TOKEN, process.env.BLOB_ACCESS);
 
 const nextConfig: NextConfig = {
+  poweredByHeader: false,
+  // Every response, static files and API answers included (lib/security-headers.ts); proxy.ts puts the request's
+  // nonce into the pages' Content-Security-Policy.
+  async headers() {
+    const headers = securityHeaders({ production: process.env.NODE_ENV === "production", extraOrigins: blobOrigin ? [blobOrigin] : [] });
+    return [{ source: "/:path*", headers: Object.entries(headers).map(([key, value]) => ({ key, value })) }];
+  },
   // tfjs must stay outside the server bundle: the wasm backend looks for its .wasm files next to its own
   // module file, which bundling would move.
   serverExternalPackages: [
@@ -21,6 +31,10 @@ const nextConfig: NextConfig = {
   // ship it with them.
   outputFileTracingIncludes: {
     "/api/**/*": ["./models/**/*"],
+    // The pages render per request (for the CSP nonce: proxy.ts) and read their figures then.
+    "/": ["./models/evaluation.json"],
+    "/denoise": ["./models/evaluation.json"],
+    "/latent": ["./models/evaluation.json"],
   },
 };
 
