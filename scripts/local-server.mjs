@@ -21,15 +21,16 @@ export function freePort() {
 /**
  * Runs `command ...args -H 127.0.0.1 -p <free port>` (a Next server, or scripts/serve.mjs) and resolves once
  * /api/health answers 200.
- * Rejects, killing the process, when it exits first or is not ready within `timeoutMs`.
+ * Rejects, killing the process, when it exits first or is not ready within `timeoutMs`. `stderr: "pipe"` leaves the
+ * process's stderr for the caller to read (`child.stderr`) instead of passing it through.
  */
-export async function startServer(command, args, { env = {}, timeoutMs = 120_000 } = {}) {
+export async function startServer(command, args, { env = {}, timeoutMs = 120_000, stderr = "inherit" } = {}) {
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
   const child = spawn(command, [...args, "-H", "127.0.0.1", "-p", String(port)], {
     cwd: root,
     env: { ...process.env, NEXT_TELEMETRY_DISABLED: "1", ...env },
-    stdio: ["ignore", "ignore", "inherit"],
+    stdio: ["ignore", "ignore", stderr],
   });
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
