@@ -22,7 +22,10 @@ import { defineConfig, type PlaywrightTestConfig } from "@playwright/test";
  *   webgl           denoise.spec.ts (the denoising page itself)
  *   webgl, wasm     latent.spec.ts (the rest of the latent page)
  *   wasm            pages.spec.ts (each page loads clean)
- *   server          deno.spec.ts and bundle.spec.ts (Node-side checks of the build)
+ *   server          deno.spec.ts and bundle.spec.ts (Node-side checks of the build), abuse-http.spec.ts (a hostile
+ *                   visitor: security headers, JSON errors, cross-site refusal, timeouts)
+ * Every spec takes `test` from tests/e2e/fixtures.ts, which fails a test whose page violates the site's
+ * Content-Security-Policy.
  * Timings are not tests: the latent page's hover latency is measured by `npm run bench:browser`.
  */
 
@@ -81,6 +84,6 @@ export default defineConfig({
     project("webgpu", ["--enable-unsafe-webgpu"], "?backends=webgpu,webgl,wasm,cpu,server", ["default-chain.spec.ts"]),
     project("wasm", ["--use-gl=disabled"], "", ["latent.spec.ts", "pages.spec.ts"]),
     project("cpu", ["--use-gl=disabled", "--js-flags=--jitless"], ""),
-    project("server", ["--use-gl=disabled", "--js-flags=--jitless"], "?backends=webgpu,webgl,wasm,server", ["deno.spec.ts", "bundle.spec.ts"]),
+    project("server", ["--use-gl=disabled", "--js-flags=--jitless"], "?backends=webgpu,webgl,wasm,server", ["deno.spec.ts", "bundle.spec.ts", "abuse-http.spec.ts"]),
   ],
 });

@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import { expect, test } from "@playwright/test";
+import { expect, test } from "./fixtures";
 import sharp from "sharp";
 import { canvasRgb, denoiseInNode, expectedDefaultBackend, FIXTURES, readPsnr, reportBackendOnFailure, setGaussian, timings, uploadFace, waitForResult, watchPage } from "./helpers";
 

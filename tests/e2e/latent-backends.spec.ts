@@ -1,4 +1,4 @@
-import { expect, test } from "@playwright/test";
+import { expect, test } from "./fixtures";
 import { decodeInNode, hoverAt, LATENT_VIEWPORT, openLatentPage, project } from "./latent-helpers";
 
 /** The latent page decodes on every project's backend (the rest of the page: latent.spec.ts, on webgl and wasm). */

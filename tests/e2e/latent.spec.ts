@@ -1,5 +1,6 @@
 import { mkdirSync } from "node:fs";
-import { expect, type Page, test } from "@playwright/test";
+import type { Page } from "@playwright/test";
+import { expect, test } from "./fixtures";
 import * as tf from "@tensorflow/tfjs-core";
 import { EMBEDDING_IDS, MODELS } from "@/lib/catalogue";
 import { hoverAt, LATENT_VIEWPORT, nodeModel, openLatentPage, project } from "./latent-helpers";
