@@ -5,8 +5,8 @@ const blobOrigin = blobStoreOrigin(process.env.BLOB_READ_WRITE_TOKEN, process.en
 
 const nextConfig: NextConfig = {
   poweredByHeader: false,
-  // Every response, static files and API answers included (lib/security-headers.ts); proxy.ts puts the request's
-  // nonce into the pages' Content-Security-Policy.
+  // Every response, static files and API answers included (lib/security-headers.ts: the security headers and
+  // cross-origin isolation for WebAssembly threads); proxy.ts puts the request's nonce into the pages' policy.
   async headers() {
     const headers = securityHeaders({ production: process.env.NODE_ENV === "production", extraOrigins: blobOrigin ? [blobOrigin] : [] });
     return [{ source: "/:path*", headers: Object.entries(headers).map(([key, value]) => ({ key, value })) }];

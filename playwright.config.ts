@@ -17,13 +17,16 @@ import { defineConfig, type PlaywrightTestConfig } from "@playwright/test";
  *           browser flag, so the URL leaves it out of the chain, and everything before the server fails.
  * Each project lists the spec files it runs (`testMatch`), so no test is skipped for running on the wrong project:
  *   every project   backends.spec.ts (the chain lands on the project's backend), whole-photo.spec.ts (the tiled
- *                   whole photo on that backend), latent-backends.spec.ts (the latent page decodes there too)
+ *                   whole photo on that backend), latent-backends.spec.ts (the latent page decodes there too),
+ *                   isolation.spec.ts (the page and its worker cross-origin isolated, as every spec runs)
  *   webgpu, webgl   default-chain.spec.ts (without ?backends=, a software GPU starts on WASM)
- *   webgl           denoise.spec.ts (the denoising page itself)
+ *   webgl           denoise.spec.ts (the denoising page's details, on the default chain)
+ *   webgl, server   denoise-flow.spec.ts (the denoising page's flows on the default chain and the server fallback)
  *   webgl, wasm     latent.spec.ts (the rest of the latent page)
- *   wasm            pages.spec.ts (each page loads clean)
- *   server          deno.spec.ts and bundle.spec.ts (Node-side checks of the build), abuse-http.spec.ts (a hostile
- *                   visitor: security headers, JSON errors, cross-site refusal, timeouts)
+ *   wasm            pages.spec.ts (each page loads clean), wasm-threads.spec.ts (threads, their pixels, the fallback)
+ *   server          deno.spec.ts and bundle.spec.ts (Node-side checks of the build), abuse-shares.spec.ts (share
+ *                   limits, deletion and bad ids against a hostile visitor), abuse-http.spec.ts (a hostile visitor:
+ *                   security headers, JSON errors, cross-site refusal, timeouts)
  * Every spec takes `test` from tests/e2e/fixtures.ts, which fails a test whose page violates the site's
  * Content-Security-Policy.
  * Timings are not tests: the latent page's hover latency is measured by `npm run bench:browser`.
@@ -47,7 +50,7 @@ export interface BackendProjectMetadata {
 }
 
 /** The spec files every project runs. */
-const EVERY_PROJECT = ["backends.spec.ts", "whole-photo.spec.ts", "latent-backends.spec.ts"];
+const EVERY_PROJECT = ["backends.spec.ts", "whole-photo.spec.ts", "latent-backends.spec.ts", "isolation.spec.ts"];
 
 function project(name: BackendProjectMetadata["backend"], args: string[], query: string, alsoRuns: string[] = []) {
   return {
@@ -80,10 +83,10 @@ export default defineConfig({
     stderr: "pipe",
   },
   projects: [
-    project("webgl", [], "?backends=webgl,wasm,cpu,server", ["default-chain.spec.ts", "denoise.spec.ts", "latent.spec.ts"]),
+    project("webgl", [], "?backends=webgl,wasm,cpu,server", ["default-chain.spec.ts", "denoise.spec.ts", "denoise-flow.spec.ts", "latent.spec.ts"]),
     project("webgpu", ["--enable-unsafe-webgpu"], "?backends=webgpu,webgl,wasm,cpu,server", ["default-chain.spec.ts"]),
-    project("wasm", ["--use-gl=disabled"], "", ["latent.spec.ts", "pages.spec.ts"]),
+    project("wasm", ["--use-gl=disabled"], "", ["latent.spec.ts", "pages.spec.ts", "wasm-threads.spec.ts"]),
     project("cpu", ["--use-gl=disabled", "--js-flags=--jitless"], ""),
-    project("server", ["--use-gl=disabled", "--js-flags=--jitless"], "?backends=webgpu,webgl,wasm,server", ["deno.spec.ts", "bundle.spec.ts", "abuse-http.spec.ts"]),
+    project("server", ["--use-gl=disabled", "--js-flags=--jitless"], "?backends=webgpu,webgl,wasm,server", ["denoise-flow.spec.ts", "deno.spec.ts", "bundle.spec.ts", "abuse-shares.spec.ts", "abuse-http.spec.ts"]),
   ],
 });

@@ -2,17 +2,19 @@ import { type NextRequest, NextResponse } from "next/server";
 import { allowedMethods, findApiRoute, SAFE_METHODS } from "@/lib/api-routes";
 import { blobStoreOrigin, contentSecurityPolicy, newNonce } from "@/lib/security-headers";
 import { jsonError, methodNotAllowed } from "@/lib/server/http";
+import { isDecodablePath } from "@/lib/share-urls";
 
 /**
  * Runs before the pages and the API routes (Next 16's proxy, formerly middleware); docs/server.md, "Security
  * headers" and "Errors":
  * - pages: a fresh nonce per request in the Content-Security-Policy, which Next reads from the request's header and
  *   puts on every script it writes (so the pages render per request); a method other than GET or HEAD, 405 JSON;
- * - a path whose percent-encoding does not decode (`%ff`, `%c0%ae`): 400 JSON on /api, the not-found page
- *   elsewhere, where Next's own decoding would answer 500 text/plain;
+ * - a path whose percent-encoding does not decode (`%ff`, `%c0%ae`): 400 JSON on /api, the styled "no such share"
+ *   page under /share/ and the not-found page elsewhere (404), where Next's own decoding would answer 500 text/plain;
  * - /api: 404 JSON for a path no route serves, OPTIONS answered and 405 JSON with `Allow` for a method the route
  *   does not take, all from the one table of routes (lib/api-routes.ts); 403 JSON for a request that could change
- *   something or run inference (any method but GET, HEAD, OPTIONS) sent by a browser on another site.
+ *   something or run inference (any method but GET, HEAD, OPTIONS: a POST, a share's DELETE) sent by a browser on
+ *   another site.
  * The other security headers come from next.config.ts, for every path.
  *
  * The proxy sees an API request with a body only when it comes from a browser on another site (to refuse it) or to
@@ -34,23 +36,16 @@ export function proxy(request: NextRequest): Response {
   const path = request.nextUrl.pathname;
   const api = path === "/api" || path.startsWith("/api/");
   const method = request.headers.get(UNSUPPORTED_METHOD_HEADER) ?? request.method;
-  if (!decodes(path)) {
+  if (!isDecodablePath(path)) {
     if (api) return jsonError(400, "The address is not valid: its percent-encoding does not decode to UTF-8.");
-    // No page has such an address: the site's not-found page (404), rather than Next's 500 text/plain.
-    return withNonce(request, new URL("/_malformed-address", request.url));
+    // No page has such an address: a share's id that is not one gets the styled "no such share" page (any id that
+    // is not a share's renders app/share/[id]/not-found.tsx), anything else the site's not-found page; both 404.
+    const notFound = path.startsWith("/share/") ? "/share/-" : "/_malformed-address";
+    return withNonce(request, new URL(notFound, request.url));
   }
   if (api) return checkApiRequest(request, path, method);
   if (!PAGE_METHODS.includes(method)) return methodNotAllowed(method, "this page", PAGE_METHODS);
   return withNonce(request);
-}
-
-function decodes(path: string): boolean {
-  try {
-    decodeURIComponent(path);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 function checkApiRequest(request: NextRequest, path: string, method: string): Response {

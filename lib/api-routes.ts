@@ -21,7 +21,7 @@ export const API_ROUTES: readonly ApiRoute[] = [
   { path: "/api/health", methods: ["GET"] },
   { path: "/api/models/[...path]", methods: ["GET"] },
   { path: "/api/share", methods: ["POST"] },
-  { path: "/api/share/[id]", methods: ["GET"] },
+  { path: "/api/share/[id]", methods: ["GET", "DELETE"] },
   { path: "/api/share/[id]/[image]", methods: ["GET"] },
 ];
 

@@ -93,3 +93,17 @@ export function centredCrop(width: number, height: number): Crop {
   const size = Math.min(width, height);
   return { x: Math.floor((width - size) / 2), y: Math.floor((height - size) / 2), size };
 }
+
+/** A rectangle of an image (inside it), as an image of its own, of the same value type. */
+export function cropImage<T extends PixelArray>(image: PixelImage<T>, rect: { x: number; y: number; width: number; height: number }): PixelImage<T> {
+  const { channels } = image;
+  if (rect.x < 0 || rect.y < 0 || rect.x + rect.width > image.width || rect.y + rect.height > image.height) {
+    throw new RangeError(`${rect.width}x${rect.height} at ${rect.x}, ${rect.y} is not inside a ${image.width}x${image.height} image`);
+  }
+  const data = new (image.data.constructor as new (length: number) => T)(rect.width * rect.height * channels);
+  for (let y = 0; y < rect.height; y++) {
+    const start = ((rect.y + y) * image.width + rect.x) * channels;
+    data.set(image.data.subarray(start, start + rect.width * channels), y * rect.width * channels);
+  }
+  return { data, width: rect.width, height: rect.height, channels };
+}

@@ -2,8 +2,8 @@ import { DIGIT_PIXELS, DIGIT_SIDE } from "./catalogue";
 
 /**
  * What the MNIST latent page, its worker and the server routes share about the 2-D models, without importing tfjs
- * (this file is in the page's main bundle): limits, MNIST-style preprocessing of a drawn digit, and the grid
- * spacings of the manifold picture.
+ * (this file is in the page's main bundle): limits, MNIST-style preprocessing of a drawn digit, the grid
+ * spacings of the manifold picture, and the view that fits a plane of codes.
  */
 
 /** Most points one POST /api/vae/decode decodes (a 20x20 grid). */
@@ -12,24 +12,26 @@ export const MAX_DECODE_POINTS = 400;
 export const MAX_ABS_Z = 1000;
 
 /**
- * Inverse of the standard normal CDF (Acklam's rational approximation, relative error below 1.2e-9), for the
- * manifold grid through the prior's quantiles as in Kingma & Welling (2014), Fig. 4.
+ * Φ⁻¹, the inverse of the standard normal CDF, by P. J. Acklam's rational approximations (relative error below
+ * 1.2e-9): a central one for 0.02425 <= p <= 0.97575 and a tail one, used mirrored, outside. For the manifold grid
+ * through the prior's quantiles, as in Kingma & Welling (2014), Fig. 4.
  */
 export function inverseNormalCdf(p: number): number {
   if (!(p > 0 && p < 1)) return p === 0 ? -Infinity : p === 1 ? Infinity : NaN;
-  const a = [-3.969683028665376e1, 2.209460984245205e2, -2.759285104469687e2, 1.38357751867269e2, -3.066479806614716e1, 2.506628277459239];
-  const b = [-5.447609879822406e1, 1.615858368580409e2, -1.556989798598866e2, 6.680131188771972e1, -1.328068155288572e1];
-  const c = [-7.784894002430293e-3, -3.223964580411365e-1, -2.400758277161838, -2.549732539343734, 4.374664141464968, 2.938163982698783];
-  const d = [7.784695709041462e-3, 3.224671290700398e-1, 2.445134137142996, 3.754408661907416];
-  const low = 0.02425;
-  if (p < low) {
-    const q = Math.sqrt(-2 * Math.log(p));
-    return (((((c[0] * q + c[1]) * q + c[2]) * q + c[3]) * q + c[4]) * q + c[5]) / ((((d[0] * q + d[1]) * q + d[2]) * q + d[3]) * q + 1);
+  const a = [-39.69683028665376, 220.9460984245205, -275.9285104469687, 138.357751867269, -30.66479806614716, 2.506628277459239];
+  const b = [-54.47609879822406, 161.5858368580409, -155.6989798598866, 66.80131188771972, -13.28068155288572];
+  const c = [-0.007784894002430293, -0.3223964580411365, -2.400758277161838, -2.549732539343734, 4.374664141464968, 2.938163982698783];
+  const d = [0.007784695709041462, 0.3224671290700398, 2.445134137142996, 3.754408661907416];
+  const polynomial = (coefficients: number[], x: number) => coefficients.reduce((sum, k) => sum * x + k, 0);
+  const tailBoundary = 0.02425;
+  if (p < tailBoundary || p > 1 - tailBoundary) {
+    const q = Math.sqrt(-2 * Math.log(Math.min(p, 1 - p)));
+    const lowerTail = polynomial(c, q) / (polynomial(d, q) * q + 1);
+    return p < tailBoundary ? lowerTail : -lowerTail;
   }
-  if (p > 1 - low) return -inverseNormalCdf(1 - p);
   const q = p - 0.5;
   const r = q * q;
-  return ((((((a[0] * r + a[1]) * r + a[2]) * r + a[3]) * r + a[4]) * r + a[5]) * q) / (((((b[0] * r + b[1]) * r + b[2]) * r + b[3]) * r + b[4]) * r + 1);
+  return (polynomial(a, r) * q) / (polynomial(b, r) * r + 1);
 }
 
 export type GridSpacing = "linear" | "normal";
@@ -114,4 +116,53 @@ export function toMnistDigit(gray: Float32Array | Uint8ClampedArray, width: numb
   const oy = Math.max(0, Math.min(DIGIT_SIDE - h, Math.round(13.5 - cy / mass)));
   for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) out[(y + oy) * DIGIT_SIDE + x + ox] = small[y * w + x];
   return out;
+}
+
+/** The p-quantile (0-1) of ascending values: the value at rank ⌊p (n − 1)⌋. */
+function quantile(sorted: Float32Array, p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.floor(p * (sorted.length - 1))))];
+}
+
+/**
+ * The range of one axis that holds the bulk of its codes: the 1st to 99th percentile, narrowed to Tukey's fences
+ * (the quartiles ± 1.5 interquartile ranges) where the tails are long. For near-Gaussian codes (the VAE's, PCA's)
+ * the fences lie outside the percentiles, which decide. The deep autoencoder's codes run out in long arms: its 1s
+ * and 7s, a fifth of the digits, reach ten times further than the rest, so even their 99th percentile would
+ * squeeze the other eight digits into a corner; the fences show the fan of all ten, as in Hinton & Salakhutdinov's
+ * Fig. 3B, with the far ends of the two long arms past the edge. Non-finite values are ignored.
+ */
+export function bulkRange(values: ArrayLike<number>): [number, number] {
+  const sorted = Float32Array.from(values).filter(Number.isFinite).sort();
+  if (sorted.length === 0) return [0, 0];
+  const [q1, q3] = [quantile(sorted, 0.25), quantile(sorted, 0.75)];
+  const fence = 1.5 * (q3 - q1);
+  return [Math.max(quantile(sorted, 0.01), q1 - fence), Math.min(quantile(sorted, 0.99), q3 + fence)];
+}
+
+/** A square view of a plane: its centre and side in latent units. */
+export interface PlaneView {
+  cx: number;
+  cy: number;
+  span: number;
+}
+
+/**
+ * The square view that fits the bulk of 2-D codes ((x, y) pairs): each axis's bulkRange, the wider of the two as
+ * the side, with a margin of `margin` (a fraction of the side), and how many codes it leaves outside.
+ */
+export function fitBulk(codes: Float32Array, margin = 0.15): PlaneView & { outside: number } {
+  const n = Math.floor(codes.length / 2);
+  const xs = new Float32Array(n);
+  const ys = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    xs[i] = codes[2 * i];
+    ys[i] = codes[2 * i + 1];
+  }
+  const [x0, x1] = bulkRange(xs);
+  const [y0, y1] = bulkRange(ys);
+  const span = Math.max(x1 - x0, y1 - y0, 1e-6) * (1 + margin);
+  const view = { cx: (x0 + x1) / 2, cy: (y0 + y1) / 2, span };
+  let outside = 0;
+  for (let i = 0; i < n; i++) if (!(Math.abs(xs[i] - view.cx) <= span / 2 && Math.abs(ys[i] - view.cy) <= span / 2)) outside++;
+  return { ...view, outside };
 }

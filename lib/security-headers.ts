@@ -5,7 +5,9 @@
  *
  * What the pages load, and so what the policy allows (docs/server.md, "Security headers"):
  * - scripts: Next's chunks from the site, and its inline bootstrap scripts, which carry the request's nonce;
- * - workers: the inference worker (lib/browser/inference.worker.ts), a module script from the site;
+ * - workers: the inference worker (lib/browser/inference.worker.ts), a module script from the site, and tfjs'
+ *   WebAssembly threads: pthread workers started from `blob:` URLs, each importing /tfjs-wasm's threaded factory
+ *   (lib/browser/wasm-threads.ts), hence `blob:` in worker-src and script-src;
  * - WebAssembly: tfjs' wasm backend compiles /tfjs-wasm/*.wasm ('wasm-unsafe-eval', not 'unsafe-eval');
  * - connections: the site's own /api routes and /tfjs-wasm files, and the Blob store when one is configured;
  * - images: the site's samples and shares, and the data:/blob: URLs the pages draw, upload and download;
@@ -23,17 +25,13 @@ export interface PolicyOptions {
   extraOrigins?: readonly string[];
 }
 
-/**
- * The policy's directives. To run the pages cross-origin isolated with tfjs' threaded wasm build (issue 17), add
- * `blob:` to worker-src and script-src (its threads start from blob: URLs) and the two headers in
- * CROSS_ORIGIN_ISOLATION below to securityHeaders.
- */
+/** The policy's directives. */
 export function policyDirectives({ nonce, extraOrigins = [] }: PolicyOptions = {}): Directives {
   const withNonce = nonce ? [`'nonce-${nonce}'`] : [];
   return {
     "default-src": ["'self'"],
-    "script-src": ["'self'", ...withNonce, "'wasm-unsafe-eval'"],
-    "worker-src": ["'self'"],
+    "script-src": ["'self'", ...withNonce, "blob:", "'wasm-unsafe-eval'"],
+    "worker-src": ["'self'", "blob:"],
     "connect-src": ["'self'", ...extraOrigins],
     "img-src": ["'self'", "data:", "blob:", ...extraOrigins],
     "style-src": ["'self'", ...withNonce],
@@ -71,10 +69,17 @@ const DISABLED_FEATURES = [
   "usb",
 ];
 
-/** Issue 17: what a cross-origin isolated page needs (SharedArrayBuffer, so wasm threads). Not sent yet. */
+/**
+ * Cross-origin isolation: the browser gives an isolated page (and its workers) SharedArrayBuffer, which tfjs'
+ * WebAssembly threads need (lib/browser/wasm-threads.ts). `require-corp`, not `credentialless`: Safari isolates
+ * only with `require-corp`, and everything the pages load is same-origin (models through /api/models, shared images
+ * through /api/share, tfjs' files from /tfjs-wasm); a cross-origin `fetch` with CORS still works, only a no-cors
+ * subresource from another origin would need `Cross-Origin-Resource-Policy`. The worker scripts (/_next/static)
+ * carry the headers too: a dedicated worker is isolated by its own script's response.
+ */
 export const CROSS_ORIGIN_ISOLATION = {
   "Cross-Origin-Opener-Policy": "same-origin",
-  "Cross-Origin-Embedder-Policy": "credentialless",
+  "Cross-Origin-Embedder-Policy": "require-corp",
 } as const;
 
 export interface HeaderOptions extends PolicyOptions {
@@ -96,6 +101,7 @@ export function securityHeaders({ production, ...policy }: HeaderOptions): Recor
     // Our own pages get the full address (nothing to hide from ourselves); other sites get none.
     "Referrer-Policy": "same-origin",
     "Permissions-Policy": DISABLED_FEATURES.map((feature) => `${feature}=()`).join(", "),
+    ...CROSS_ORIGIN_ISOLATION,
     // Two years, the preload list's minimum, without includeSubDomains: other hosts under the same domain are not
     // ours to pin to HTTPS.
     ...(production ? { "Strict-Transport-Security": "max-age=63072000" } : {}),

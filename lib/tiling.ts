@@ -1,4 +1,4 @@
-import { type PixelImage, valueScale } from "./image";
+import { cropImage, type PixelImage, valueScale } from "./image";
 
 /**
  * Overlapped tiling for fully convolutional image-to-image models (the DAE), shared by the browser worker and the
@@ -43,8 +43,15 @@ export interface TilePlan {
 
 export type TileRunner = (input: Float32Array, width: number, height: number) => Promise<Float32Array> | Float32Array;
 
+/** One finished tile of the output: its core's pixels (bytes, `channels` per pixel), where they go in the image. */
+export interface TileOutput {
+  rect: Rect;
+  data: Uint8ClampedArray;
+}
+
 export interface TiledRunHooks {
-  onProgress?: (done: number, total: number) => void;
+  /** Called before the first tile (done 0, no tile) and after each, with that tile's output, to show it at once. */
+  onProgress?: (done: number, total: number, tile?: TileOutput) => void;
   /** Checked between tiles: a run whose signal is aborted stops with the signal's reason (an AbortError). */
   signal?: AbortSignal;
 }
@@ -124,7 +131,7 @@ export async function runTiled(
       const dst = ((core.y + y) * width + core.x) * channels;
       for (let i = 0; i < core.width * channels; i++) out[dst + i] = result[src + i] * 255;
     }
-    hooks.onProgress?.(tile.index + 1, plan.tiles.length);
+    hooks.onProgress?.(tile.index + 1, plan.tiles.length, { rect: core, data: cropImage({ data: out, width, height, channels }, core).data });
   }
   return { data: out, width, height, channels };
 }

@@ -102,13 +102,19 @@ if (cluster.isPrimary && processes > 1) {
   const app = next({ dev: false, hostname, port, dir: path.resolve(import.meta.dirname, "..") });
   await app.prepare();
   const handle = app.getRequestHandler();
+  // Per-client limits (lib/server/client-address.ts) read the visitor's address from a header, since a route
+  // handler never sees the socket: x-real-ip, as Vercel sets it, set here from the socket over whatever the visitor
+  // sent. An operator who names another header (a proxy of their own in front) keeps it.
+  const setClientAddress = !process.env.CLIENT_IP_HEADER;
+  if (setClientAddress) process.env.CLIENT_IP_HEADER = "x-real-ip";
   const server = http.createServer(LIMITS, (request, response) => {
+    if (setClientAddress) request.headers["x-real-ip"] = request.socket.remoteAddress ?? "";
     delete request.headers[UNSUPPORTED_METHOD_HEADER];
     if (UNSUPPORTED_METHODS.has(request.method)) {
       request.headers[UNSUPPORTED_METHOD_HEADER] = request.method;
       request.method = "GET";
     }
-    return handle(request, response);
+    handle(request, response);
   });
   server.keepAliveTimeout = LIMITS.keepAliveTimeout;
   server.setTimeout(IDLE_SOCKET_MS);

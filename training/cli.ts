@@ -41,6 +41,7 @@ const VALUE_FLAGS = {
   refine: { key: "refine", schema: z.coerce.number().int().nonnegative() },
   "refine-filters": { key: "refineFilters", schema: z.coerce.number().int().positive() },
   "impulse-share": { key: "impulseShare", schema: z.coerce.number().min(0).max(0.85) },
+  "train-layers": { key: "trainLayers", schema: z.enum(["all", "refine"]) },
 } as const;
 const PATH_FLAGS = { data: "data", "test-data": "testData", "init-from": "initFrom" } as const;
 
@@ -75,6 +76,7 @@ options:
   --resample S         conv | shuffle: the way down to the body and back (DAE)
   --refine N, --refine-filters N   a full-resolution refinement head of N 3x3 convolutions, and their channels (DAE)
   --impulse-share X    share of training images with salt-and-pepper or masking noise (DAE; default 0.3)
+  --train-layers S     all | refine: train only the refinement head, the rest kept as --init-from gave it (DAE)
   -h, --help`;
 
 function parseCommandLine(argv: string[]) {
@@ -206,23 +208,31 @@ async function fitClosedFormModel(task: ClosedFormTask<unknown>, options: Option
 }
 
 /**
- * Copies a trained model's weights into `models` (one, the run's only model) in order, as long as their shapes match:
- * a new model whose first layers are the trained one's starts with what it learned. Says how much was copied.
+ * Copies a trained model's weights into `models` (one, the run's only model) layer by layer in order, as long as
+ * their shapes match: a new model whose first layers are the trained one's starts with what it learned. Layer by
+ * layer, because a model's flat weight list puts its trainable weights first (--train-layers changes the order).
+ * Says how much was copied.
  */
 async function initializeFrom(file: string, models: tf.LayersModel[]): Promise<string> {
   if (models.length !== 1) throw new Error("--init-from applies to a run of one model");
   const trained = await loadModelFromFile(file).catch((error: unknown) => {
     throw new Error(`--init-from ${file}: ${errorMessage(error)}`);
   });
-  const source = trained.getWeights();
-  const target = models[0].getWeights();
+  const weighted = (model: tf.LayersModel) => model.layers.filter((layer) => layer.weights.length > 0);
+  const [sources, targets] = [weighted(trained), weighted(models[0])];
+  const fits = (i: number) => {
+    const [from, to] = [sources[i].getWeights(), targets[i].getWeights()];
+    return from.length === to.length && from.every((w, j) => w.shape.join() === to[j].shape.join());
+  };
   let copied = 0;
-  while (copied < Math.min(source.length, target.length) && source[copied].shape.join() === target[copied].shape.join()) copied++;
-  if (copied === 0) throw new Error(`--init-from ${file}: its first weights do not fit this model`);
-  models[0].setWeights([...source.slice(0, copied), ...target.slice(copied)]);
+  while (copied < Math.min(sources.length, targets.length) && fits(copied)) {
+    targets[copied].setWeights(sources[copied].getWeights());
+    copied++;
+  }
   trained.dispose();
-  const values = (weights: tf.Tensor[]) => weights.reduce((sum, w) => sum + w.size, 0);
-  return `${copied} of ${target.length} weights (${values(target.slice(0, copied))} of ${values(target)} values)`;
+  if (copied === 0) throw new Error(`--init-from ${file}: its first weights do not fit this model`);
+  const values = (layers: tf.layers.Layer[]) => layers.reduce((sum, layer) => sum + layer.countParams(), 0);
+  return `${copied} of ${targets.length} layers (${values(targets.slice(0, copied))} of ${values(targets)} weights)`;
 }
 
 /** An epoch's record without its bookkeeping: the loss terms and held-out metrics. */

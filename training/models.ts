@@ -1,6 +1,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import * as tfl from "@tensorflow/tfjs-layers";
 import { type DaeArchitecture, DEFAULT_DAE_ARCHITECTURE, MODELS, type ModelSpec, type TensorSpec } from "../lib/catalogue";
+import { BERNOULLI_EPSILON } from "../lib/vae-loss";
 
 /**
  * Model factories. Every model is a stock tfjs LayersModel (no custom layers), so that the browser, the server and
@@ -46,8 +47,8 @@ const unseeded: Kernels = () => undefined;
 export function buildDae(config: Partial<DaeArchitecture> = {}, kernels = unseeded): tfl.LayersModel {
   const spec = MODELS.dae;
   const { filters, depth, downsampling: r, resample, refine, refineFilters } = { ...DEFAULT_DAE_ARCHITECTURE, ...config };
-  const conv = (channels: number, use: KernelUse) =>
-    tfl.layers.conv2d({ filters: channels, kernelSize: 3, padding: "same", activation: use === "relu" ? "relu" : undefined, kernelInitializer: kernels(use) });
+  const conv = (channels: number, use: KernelUse, name?: string) =>
+    tfl.layers.conv2d({ filters: channels, kernelSize: 3, padding: "same", activation: use === "relu" ? "relu" : undefined, kernelInitializer: kernels(use), name });
   const clipped = (x: tfl.SymbolicTensor[], name?: string) =>
     tfl.layers.reLU({ maxValue: 1, name }).apply(tfl.layers.add().apply(x) as tfl.SymbolicTensor) as tfl.SymbolicTensor;
   const noisy = input(spec.inputs[0]);
@@ -56,9 +57,22 @@ export function buildDae(config: Partial<DaeArchitecture> = {}, kernels = unseed
   const body = clipped([noisy, up(x, r, resample, kernels)], refine > 0 ? undefined : spec.outputs[0].name);
   if (refine === 0) return tfl.model({ inputs: noisy, outputs: body, name: modelName(spec) });
   let h = tfl.layers.concatenate().apply([noisy, body]) as tfl.SymbolicTensor;
-  for (let i = 0; i < refine; i++) h = conv(refineFilters, "relu").apply(h) as tfl.SymbolicTensor;
-  const output = clipped([body, conv(3, "zero").apply(h) as tfl.SymbolicTensor], spec.outputs[0].name);
+  for (let i = 0; i < refine; i++) h = conv(refineFilters, "relu", `${REFINE_PREFIX}${i + 1}`).apply(h) as tfl.SymbolicTensor;
+  const output = clipped([body, conv(3, "zero", `${REFINE_PREFIX}out`).apply(h) as tfl.SymbolicTensor], spec.outputs[0].name);
   return tfl.model({ inputs: noisy, outputs: output, name: modelName(spec) });
+}
+
+/** The refinement head's convolutions are named with this prefix. */
+const REFINE_PREFIX = "refine_";
+
+/**
+ * Freezes everything but the refinement head's convolutions: a head added to a trained DAE learns alone first. Its
+ * gradients need no pass back through the body, so a step costs a fraction of a full one.
+ */
+export function trainOnlyRefinement(dae: tfl.LayersModel): void {
+  const head = dae.layers.filter((layer) => layer.name.startsWith(REFINE_PREFIX));
+  if (head.length === 0) throw new Error("--train-layers refine needs a refinement head (--refine N)");
+  for (const layer of dae.layers) layer.trainable = head.includes(layer);
 }
 
 /** To the body's resolution and `filters` channels. */
@@ -183,7 +197,9 @@ export function sampleLatent(zMean: tf.Tensor2D, zLogVar: tf.Tensor2D, seed?: nu
 
 /**
  * Per-example negative ELBO terms in nats: Bernoulli reconstruction (binary cross-entropy summed over pixels) and
- * the closed-form KL divergence of N(mean, exp(log_var)) from N(0, I). Returned apart so they can be logged apart.
+ * the closed-form KL divergence of N(mean, exp(log_var)) from N(0, I), averaged over the batch. Returned apart so
+ * they can be logged apart. The differentiable twin of lib/vae-loss.ts (one digit, plain numbers, for the latent
+ * page); tests/unit/training/vae-loss.test.ts holds the two equal.
  */
 export function vaeLossTerms(
   x: tf.Tensor2D,
@@ -192,8 +208,7 @@ export function vaeLossTerms(
   zLogVar: tf.Tensor2D,
 ): { reconstruction: tf.Scalar; kl: tf.Scalar } {
   return tf.tidy(() => {
-    const eps = 1e-7;
-    const p = tf.clipByValue(reconstruction, eps, 1 - eps);
+    const p = tf.clipByValue(reconstruction, BERNOULLI_EPSILON, 1 - BERNOULLI_EPSILON);
     const bce = tf.neg(tf.add(tf.mul(x, tf.log(p)), tf.mul(tf.sub(1, x), tf.log(tf.sub(1, p)))));
     const kl = tf.mul(-0.5, tf.sum(tf.sub(tf.sub(tf.add(1, zLogVar), tf.square(zMean)), tf.exp(zLogVar)), 1));
     return { reconstruction: tf.mean(tf.sum(bce, 1)) as tf.Scalar, kl: tf.mean(kl) as tf.Scalar };

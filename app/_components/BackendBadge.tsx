@@ -1,12 +1,16 @@
 "use client";
 
 import { useId } from "react";
-import { ALL_BACKENDS, BACKEND_LABELS } from "@/lib/browser/backends";
+import { ALL_BACKENDS, BACKEND_LABELS, type BackendAttempt } from "@/lib/browser/backends";
 import type { InferenceStatus } from "@/lib/browser/inference-client";
 import type { BackendChoice } from "@/lib/browser/use-models";
 import { formatBytes } from "@/lib/limits";
 
-/** Where the model runs, how fast, how big it is, and the by-hand backend switch. */
+/**
+ * Where the model runs, how fast, how big it is, and the by-hand backend switch. A backend the chain passed over
+ * is listed with its reason, in the open; when nothing could run the model, the reasons come as an alert with one
+ * button back to the automatic chain, and the last inference time (which no longer holds) is not shown.
+ */
 export function BackendBadge({
   status,
   lastMs,
@@ -24,6 +28,7 @@ export function BackendBadge({
   // Every model the page loaded (the latent page runs the VAE's encoder and decoder).
   const modelBytes = status?.models.length ? status.models.reduce((sum, m) => sum + m.bytes, 0) : null;
   const failed = status?.attempts.filter((a) => !a.ok) ?? [];
+  const shownMs = phase === "ready" ? lastMs : null;
   return (
     <div className="rounded-lg border border-slate-300 bg-slate-50 px-3 py-2 text-sm dark:border-slate-700 dark:bg-slate-900">
       <div className="flex flex-wrap items-center gap-x-3 gap-y-2">
@@ -39,9 +44,16 @@ export function BackendBadge({
           >
             {phase === "failed" ? "none" : phase === "loading" ? "loading…" : backend}
           </span>
+          {backend === "wasm" && status?.wasm && (
+            // "wasm x4": its threads; where it fell back to one, why.
+            <span data-testid="wasm-threads" className="font-mono text-slate-700 dark:text-slate-300" title={`${status.wasm.threads} WebAssembly ${status.wasm.threads === 1 ? "thread" : "threads"}`}>
+              x{status.wasm.threads}
+              {status.wasm.singleThreadReason && <span className="font-sans"> (one thread: {status.wasm.singleThreadReason})</span>}
+            </span>
+          )}
         </span>
         <span className="tabular-nums text-slate-700 dark:text-slate-300">
-          inference <span data-testid="inference-ms">{lastMs === null ? "–" : `${lastMs < 10 ? lastMs.toFixed(1) : Math.round(lastMs)} ms`}</span>
+          inference <span data-testid="inference-ms">{shownMs === null ? "–" : `${shownMs < 10 ? shownMs.toFixed(1) : Math.round(shownMs)} ms`}</span>
         </span>
         <span className="text-slate-700 dark:text-slate-300">
           {(status?.models.length ?? 0) > 1 ? "models" : "model"} <span data-testid="model-size">{modelBytes === null ? "–" : formatBytes(modelBytes)}</span>
@@ -67,21 +79,45 @@ export function BackendBadge({
           </select>
         </span>
       </div>
-      {(failed.length > 0 || status?.message) && (
-        <details className="mt-1 text-slate-700 dark:text-slate-300">
-          <summary className="cursor-pointer">
-            {phase === "failed" ? "No backend could run the model" : `Passed over: ${failed.map((a) => a.backend).join(", ")}`}
-          </summary>
-          <ul className="mt-1 list-disc pl-5" data-testid="backend-attempts">
-            {failed.map((a, i) => (
-              <li key={i}>
-                <span className="font-mono">{a.backend}</span>: {a.error}
-              </li>
-            ))}
-            {status?.message && <li>{status.message}</li>}
-          </ul>
-        </details>
+      {phase === "failed" ? (
+        <div role="alert" data-testid="backend-failure" className="mt-2 rounded-md border border-red-300 bg-red-50 px-3 py-2 text-red-900 dark:border-red-800 dark:bg-red-950 dark:text-red-100">
+          <p className="font-semibold">
+            {choice === "auto" ? "No backend could run the model on this device." : `${BACKEND_LABELS[choice]} cannot run the model here.`}
+          </p>
+          <AttemptList failed={failed} message={status?.message} />
+          {choice !== "auto" && (
+            <button
+              type="button"
+              data-testid="back-to-automatic"
+              onClick={() => onChoice("auto")}
+              className="mt-2 rounded-md bg-red-800 px-3 py-1.5 text-sm font-semibold text-white hover:bg-red-900 focus:outline-none focus-visible:ring-2 focus-visible:ring-blue-600 focus-visible:ring-offset-2"
+            >
+              Back to Automatic
+            </button>
+          )}
+        </div>
+      ) : (
+        failed.length > 0 && (
+          <div className="mt-1 text-slate-700 dark:text-slate-300">
+            <p>Passed over:</p>
+            <AttemptList failed={failed} />
+          </div>
+        )
       )}
     </div>
+  );
+}
+
+/** Each backend the chain passed over, with its reason. */
+function AttemptList({ failed, message }: { failed: BackendAttempt[]; message?: string }) {
+  return (
+    <ul className="mt-1 list-disc pl-5" data-testid="backend-attempts">
+      {failed.map((a, i) => (
+        <li key={i}>
+          <span className="font-mono">{a.backend}</span>: {a.error}
+        </li>
+      ))}
+      {message && <li>{message}</li>}
+    </ul>
   );
 }

@@ -4,24 +4,23 @@ import { type DragEvent, useCallback, useEffect, useId, useMemo, useRef, useStat
 import { BackendBadge } from "@/app/_components/BackendBadge";
 import { Card } from "@/app/_components/Card";
 import { ErrorAlert } from "@/app/_components/ErrorAlert";
-import type { BackendName } from "@/lib/browser/backends";
-import { useLatestWins, useModels } from "@/lib/browser/use-models";
+import { useModels } from "@/lib/browser/use-models";
 import { daeTileOptions, FACE_SIDE, MODELS } from "@/lib/catalogue";
 import { errorMessage } from "@/lib/errors";
-import { centredCrop, type Crop, floatsToBytes, type PixelImage, pixelImage, toFloats } from "@/lib/image";
-import { psnr, ssim } from "@/lib/metrics";
-import { addNoise, NOISE_KINDS, type NoiseKind } from "@/lib/noise";
+import { NOISE_KINDS, type NoiseKind } from "@/lib/noise";
 import { DEFAULT_TILE } from "@/lib/tiling";
-import { Compare } from "./Compare";
-import { CropSelector, SMALL_BUTTON } from "./CropSelector";
-import { downloadPng, formatDb } from "./format";
-import { FullResPanel } from "./FullResPanel";
-import { cropToModelInput, loadPhoto, type Photo, PhotoError } from "./photo";
-import { PixelCanvas } from "./PixelCanvas";
+import { scaledTo, type Size } from "@/lib/working-size";
+import { PRIMARY_BUTTON, SMALL_BUTTON } from "@/app/_components/buttons";
+import { CloseLook } from "./CloseLook";
+import { downloadPng } from "./format";
+import { loadPhoto, type Photo, PhotoError, resizeImage } from "./photo";
+import { ScoreTable } from "./ScoreTable";
+import { computeScores, type Scores } from "./scores";
 import { daeServerRunner } from "./server-runner";
-import { ShareButton } from "./ShareButton";
+import { type SharedResult, ShareButton } from "./ShareButton";
+import { useWholePhoto, type WholeRun } from "./use-whole-photo";
+import { type LoupeCentre, loupeRect, WholePhotoView } from "./WholePhotoView";
 
-type ByteImage = PixelImage<Uint8ClampedArray>;
 const PAGE_MODELS = [MODELS.dae];
 
 export interface Sample {
@@ -45,74 +44,64 @@ const LEVEL_HELP: Record<NoiseKind, string> = {
 
 const DEFAULT_LEVELS: Record<NoiseKind, number> = { none: 0, gaussian: 0.1, "salt-pepper": 0.1, masking: 0.25 };
 
-interface Result {
-  clean: ByteImage;
-  noisy: ByteImage;
-  denoised: ByteImage;
-  ms: number;
-  backend: BackendName;
+/** The working size finishes in about this long on the visitor's device. */
+const BUDGET_MS = 2000;
+/** A shared result is at most this many pixels a side (the share API takes 1024, in under 4 MB). */
+const SHARE_MAX_SIDE = 512;
+
+const sizeLabel = ({ width, height }: Size) => `${width}×${height}`;
+const sizeValue = ({ width, height }: Size) => `${width}x${height}`;
+
+function seconds(ms: number | null): string {
+  if (ms === null) return "time unknown";
+  return ms < 1500 ? "about a second" : `about ${Math.round(ms / 1000)} s`;
 }
 
-interface Metrics {
-  psnrNoisy: number;
-  psnrDenoised: number;
-  ssimNoisy: number;
-  ssimDenoised: number;
+/** Test and measurement settings from the URL: `?tile=N` (tile size), `?budget=ms` (the working size's time). */
+function useUrlNumber(name: string, fallback: number, min: number, max: number): number {
+  const [value, setValue] = useState(fallback);
+  useEffect(() => {
+    const n = Number(new URLSearchParams(window.location.search).get(name));
+    // Reading the URL has to wait for the browser.
+    // eslint-disable-next-line react-hooks/set-state-in-effect
+    if (Number.isInteger(n) && n >= min && n <= max) setValue(n);
+  }, [name, min, max]);
+  return value;
 }
 
-function computeMetrics({ clean, noisy, denoised }: Result): Metrics {
-  return { psnrNoisy: psnr(clean, noisy), psnrDenoised: psnr(clean, denoised), ssimNoisy: ssim(clean, noisy), ssimDenoised: ssim(clean, denoised) };
-}
-
-/** One row of the quality table: PSNR and SSIM of an image against the original ("–" until there is a result). */
-function MetricRow({ label, testId, psnr, ssim, emphasis = false }: { label: string; testId: string; psnr?: number; ssim?: number; emphasis?: boolean }) {
-  return (
-    <tr className={emphasis ? "font-semibold" : undefined}>
-      <th scope="row" className={`py-1 text-left ${emphasis ? "" : "font-normal"}`}>
-        {label}
-      </th>
-      <td className="py-1 pl-4 text-right" data-testid={`psnr-${testId}`}>
-        {psnr === undefined ? "–" : formatDb(psnr)}
-      </td>
-      <td className="py-1 pl-4 text-right" data-testid={`ssim-${testId}`}>
-        {ssim === undefined ? "–" : ssim.toFixed(3)}
-      </td>
-    </tr>
-  );
-}
-
-declare global {
-  interface Window {
-    /** Timings for tests and measurements: ms since navigation start. */
-    __denoise?: { firstDenoisedAt?: number; backend?: string; inferenceMs?: number[]; modelSha256?: string };
-  }
+/** The finished run, made small enough to share (the noisy and the denoised photo, never the original), with its scores. */
+async function shareable(run: WholeRun, scores: Scores): Promise<SharedResult> {
+  const { width, height } = run.size;
+  const small = scaledTo(run.size, SHARE_MAX_SIDE);
+  const fit = async (image: WholeRun["noisy"]) => (small.width === width && small.height === height ? image : resizeImage(image, small.width, small.height));
+  const metrics = scores.kind === "reference" ? { psnrNoisy: scores.psnrNoisy, psnrDenoised: scores.psnrDenoised, ssimNoisy: scores.ssimNoisy ?? NaN, ssimDenoised: scores.ssimDenoised ?? NaN } : null;
+  return { noisy: await fit(run.noisy), denoised: await fit(run.denoised), noise: run.noise, metrics };
 }
 
 export function DenoiseApp({ modelsBase, samples }: { modelsBase: string; samples: Sample[] }) {
   const [photo, setPhoto] = useState<Photo | null>(null);
   const [photoId, setPhotoId] = useState(0);
-  const [crop, setCrop] = useState<Crop | null>(null);
-  const [clean, setClean] = useState<ByteImage | null>(null);
   const [kind, setKind] = useState<NoiseKind>("gaussian");
   const [level, setLevel] = useState(DEFAULT_LEVELS.gaussian);
   const [seed, setSeed] = useState(1);
-  const [result, setResult] = useState<Result | null>(null);
   const [message, setMessage] = useState<string | null>(null);
   const [dropTarget, setDropTarget] = useState(false);
-  const [tileSize, setTileSize] = useState(DEFAULT_TILE);
+  const [loupe, setLoupe] = useState<LoupeCentre>({ fx: 0.5, fy: 0.5 });
+  const [shared, setShared] = useState<{ run: WholeRun; result: SharedResult } | null>(null);
   const uploadId = useId();
   const kindId = useId();
   const levelId = useId();
+  const sizeId = useId();
+  const progressId = useId();
 
   const models = useModels({ modelsBase, models: PAGE_MODELS, server: daeServerRunner(modelsBase) });
-  const { client, status } = models;
-  // ?tile=N: the whole-photo tile size (tests use small tiles on small photos).
-  useEffect(() => {
-    const tile = Number(new URLSearchParams(window.location.search).get("tile"));
-    // Reading the URL has to wait for the browser.
-    // eslint-disable-next-line react-hooks/set-state-in-effect
-    if (Number.isInteger(tile) && tile >= 16 && tile <= 1024) setTileSize(tile);
-  }, []);
+  const { status } = models;
+  const tileSize = useUrlNumber("tile", DEFAULT_TILE, 16, 1024);
+  const budgetMs = useUrlNumber("budget", BUDGET_MS, 1, 600_000);
+  const tiles = useMemo(() => daeTileOptions(status?.models[0]?.config, tileSize), [status?.models, tileSize]);
+  const noise = useMemo(() => ({ kind, level: kind === "none" ? 0 : level }), [kind, level]);
+  const whole = useWholePhoto({ photo, photoId, noise, seed, models, tiles, budgetMs });
+  const run = whole.shown;
 
   // --- the photo
   const openPhoto = useCallback(async (file: Blob, name: string) => {
@@ -123,7 +112,7 @@ export function DenoiseApp({ modelsBase, samples }: { modelsBase: string; sample
         return next;
       });
       setPhotoId((id) => id + 1);
-      setCrop(centredCrop(next.width, next.height));
+      setLoupe({ fx: 0.5, fy: 0.5 });
       setMessage(null);
     } catch (error) {
       setMessage(error instanceof PhotoError ? error.message : `Could not open “${name}”: ${errorMessage(error)}`);
@@ -162,49 +151,18 @@ export function DenoiseApp({ modelsBase, samples }: { modelsBase: string; sample
     return () => document.removeEventListener("paste", onPaste);
   }, [openPhoto]);
 
-  // --- crop -> 64x64 clean input
+  // --- scores and sharing of a finished run
+  const done = run?.state === "done" ? run : null;
+  const scores = useMemo(() => (done ? computeScores({ ...done, hasReference: done.noise.kind !== "none" }) : null), [done]);
   useEffect(() => {
-    if (!photo || !crop) return;
-    let current = true;
-    cropToModelInput(photo, crop)
-      .then((image) => current && setClean(image))
-      .catch((error) => current && setMessage(`Could not crop the photo: ${errorMessage(error)}`));
+    if (!done || !scores) return;
+    let live = true;
+    shareable(done, scores).then((result) => live && setShared({ run: done, result }), () => {});
     return () => {
-      current = false;
+      live = false;
     };
-  }, [photo, crop]);
-
-  const noise = useMemo(() => ({ kind, level: kind === "none" ? 0 : level }), [kind, level]);
-  const noisy = useMemo(() => (clean ? addNoise(clean, noise, seed) : null), [clean, noise, seed]);
-
-  // --- denoising, latest request wins (the slider can move faster than the model runs)
-  const denoise = useLatestWins(async (job: { clean: ByteImage; noisy: ByteImage }) => {
-    if (!client) return;
-    try {
-      const { data, width, height } = toFloats(job.noisy);
-      const out = await client.predict(MODELS.dae.key, { data, shape: [1, height, width, 3] });
-      const denoised = pixelImage(floatsToBytes(out.value.data), width, height);
-      setResult({ clean: job.clean, noisy: job.noisy, denoised, ms: out.ms, backend: out.backend });
-      const timings = (window.__denoise ??= {});
-      timings.firstDenoisedAt ??= performance.now();
-      timings.backend = out.backend;
-      (timings.inferenceMs ??= []).push(out.ms);
-      timings.modelSha256 = client.status.models[0]?.sha256;
-    } catch (error) {
-      // A client disposed meanwhile (the backend was switched) has nothing to report.
-      if (!client.disposed) setMessage(`Denoising failed: ${errorMessage(error)}`);
-    }
-  });
-  const { submit } = denoise;
-  useEffect(() => {
-    if (models.ready && clean && noisy) submit({ clean, noisy });
-  }, [models.ready, status?.backend, clean, noisy, submit]);
-
-  const metrics = useMemo(() => (result ? computeMetrics(result) : null), [result]);
-  const shareable = useMemo(() => (result ? { noisy: result.noisy, denoised: result.denoised, noise, metrics } : null), [result, noise, metrics]);
-  const upToDate = result !== null && result.noisy === noisy && !denoise.busy;
-  const tiles = daeTileOptions(status?.models[0]?.config, tileSize);
-  const msPerPixel = result && result.backend !== "server" ? result.ms / (FACE_SIDE * FACE_SIDE) : null;
+  }, [done, scores]);
+  const shareResult = shared && shared.run === done ? shared.result : null;
 
   // --- drag and drop
   const onDrop = (event: DragEvent) => {
@@ -214,13 +172,17 @@ export function DenoiseApp({ modelsBase, samples }: { modelsBase: string; sample
     if (file) void openPhoto(file, file.name);
   };
 
+  const baseName = (photo?.name ?? "photo").replace(/\.[^.]*$/, "") || "photo";
+  const rect = run ? loupeRect(loupe, run.size.width, run.size.height, FACE_SIDE) : null;
+
   return (
     <div className="mt-6 grid gap-6">
-      <BackendBadge status={status} lastMs={result?.ms ?? null} choice={models.choice} onChoice={models.onChoice} />
-      <ErrorAlert message={message} onDismiss={() => setMessage(null)} />
+      {/* The last run's time holds only for the backend that ran it. */}
+      <BackendBadge status={status} lastMs={done && done.backend === status?.backend ? (done.ms ?? null) : null} choice={models.choice} onChoice={models.onChoice} />
+      <ErrorAlert message={message ?? whole.error} onDismiss={() => (message ? setMessage(null) : whole.dismissError())} />
 
-      <div className="grid items-start gap-6 lg:grid-cols-[minmax(0,2fr)_minmax(0,3fr)]">
-        <div className="grid gap-6">
+      <div className="grid items-start gap-6 lg:grid-cols-[22rem_minmax(0,1fr)]">
+        <div className="grid min-w-0 gap-6">
           <Card title="1. Choose a photo">
             <label
               htmlFor={uploadId}
@@ -267,19 +229,13 @@ export function DenoiseApp({ modelsBase, samples }: { modelsBase: string; sample
                 ))}
               </div>
             </fieldset>
-            {photo && crop && (
-              <div className="mt-4">
-                <p className="mb-2 text-sm text-slate-700 dark:text-slate-300">
-                  <span className="font-medium text-slate-900 dark:text-slate-100">{photo.name}</span>, {photo.width}×{photo.height}. The square is
-                  resized to the model&apos;s {FACE_SIDE}×{FACE_SIDE} input.
-                </p>
-                <CropSelector key={photoId} photo={photo} crop={crop} onChange={setCrop} />
-              </div>
+            {photo && (
+              <p className="mt-3 text-sm text-slate-700 dark:text-slate-300" data-testid="photo-name">
+                <span className="font-medium text-slate-900 dark:text-slate-100">{photo.name}</span>, {photo.width}×{photo.height}
+              </p>
             )}
           </Card>
-        </div>
 
-        <div className="grid gap-6">
           <Card title="2. Add noise">
             <div className="mt-3 grid gap-3">
               <div className="flex flex-wrap items-center gap-2">
@@ -325,7 +281,9 @@ export function DenoiseApp({ modelsBase, samples }: { modelsBase: string; sample
                   {(kind === "none" ? 0 : level).toFixed(2)}
                 </output>
               </div>
-              <p className="text-sm text-slate-700 dark:text-slate-300">{kind === "none" ? "The photo goes to the model as it is." : `Level: ${LEVEL_HELP[kind]}.`}</p>
+              <p className="text-sm text-slate-700 dark:text-slate-300">
+                {kind === "none" ? "The photo goes to the model as it is: there is no clean original to score against." : `Level: ${LEVEL_HELP[kind]}.`}
+              </p>
               <div className="flex flex-wrap items-center gap-3">
                 <button type="button" className={SMALL_BUTTON} onClick={() => setSeed((s) => (s * 1103515245 + 12345) >>> 0 || 1)} disabled={kind === "none"}>
                   New noise
@@ -336,62 +294,101 @@ export function DenoiseApp({ modelsBase, samples }: { modelsBase: string; sample
               </div>
             </div>
           </Card>
+        </div>
 
-          <Card title="3. Denoised" aria-busy={!upToDate} data-testid="results">
-            <div className="mt-3 grid grid-cols-3 gap-2 sm:gap-4">
-              {(
-                [
-                  ["Original", clean, "original"],
-                  ["Noisy", noisy, "noisy"],
-                  ["Denoised", result?.denoised ?? null, "denoised"],
-                ] as const
-              ).map(([label, image, testId]) => (
-                <figure key={label} className="m-0">
-                  <PixelCanvas image={image} label={`${label}, ${FACE_SIDE}×${FACE_SIDE}`} testId={testId} className="rounded-md" />
-                  <figcaption className="mt-1 text-center text-sm font-medium">{label}</figcaption>
-                </figure>
-              ))}
+        <Card title="3. Denoised" aria-busy={whole.busy} data-testid="whole">
+          {run ? (
+            <div
+              className="mt-3"
+              data-testid="full-result"
+              data-state={run.state}
+              data-width={run.size.width}
+              data-height={run.size.height}
+              data-tiles={run.total}
+            >
+              <p className="mb-2 text-sm text-slate-700 dark:text-slate-300" data-testid="full-status">
+                {run.state === "done"
+                  ? `${sizeLabel(run.size)} on ${run.backend} in ${((run.ms ?? 0) / 1000).toFixed(1)} s${run.backend === "server" ? "" : ` (${run.total} ${run.total === 1 ? "tile" : "tiles"})`}.`
+                  : `${sizeLabel(run.size)}: tile ${run.done} of ${run.total}…`}
+              </p>
+              <WholePhotoView run={run} loupe={loupe} onLoupe={setLoupe} />
             </div>
-            <div className="mt-4 grid items-start gap-6 sm:grid-cols-2">
+          ) : (
+            <p className="mt-3 text-sm text-slate-700 dark:text-slate-300">
+              {status?.phase === "failed" ? "Nothing can run the model: see above." : whole.waiting ? "Not denoised yet: press Denoise." : models.ready ? "Denoising…" : "Getting the model ready…"}
+            </p>
+          )}
+
+          <div className="mt-3 flex flex-wrap items-center gap-3">
+            <label htmlFor={sizeId} className="text-sm font-medium">
+              Size
+            </label>
+            <select
+              id={sizeId}
+              data-testid="full-size"
+              value={whole.target ? sizeValue(whole.target) : ""}
+              disabled={whole.choices.length < 2}
+              onChange={(e) => {
+                const choice = whole.choices.find((c) => sizeValue(c.size) === e.target.value);
+                if (choice) whole.choose(choice.size);
+              }}
+              className="rounded border border-slate-400 bg-white px-1.5 py-1 text-sm dark:border-slate-600 dark:bg-slate-950"
+            >
+              {whole.choices.map(({ size, ms, unavailable }, i) => (
+                <option key={sizeValue(size)} value={sizeValue(size)} disabled={unavailable !== undefined}>
+                  {`${sizeLabel(size)}${i === 0 ? " (quick here)" : ""}${photo && size.width === photo.width && size.height === photo.height ? ", its own size" : ""}, ${unavailable ?? seconds(ms)}`}
+                </option>
+              ))}
+            </select>
+            {whole.running && (
+              <button type="button" className={SMALL_BUTTON} onClick={whole.cancel} data-testid="full-cancel">
+                Cancel
+              </button>
+            )}
+            {whole.waiting && whole.target && (
+              <button type="button" className={PRIMARY_BUTTON} onClick={whole.runTarget} disabled={whole.targetTooBig} data-testid="denoise-full">
+                Denoise at {sizeLabel(whole.target)} ({seconds(whole.targetEstimate)})
+              </button>
+            )}
+          </div>
+          {whole.running && run?.state === "running" && (
+            <div className="mt-2">
+              <label htmlFor={progressId} className="sr-only">
+                Tiles done
+              </label>
+              <progress id={progressId} data-testid="full-progress" className="block h-2 w-full" max={run.total} value={run.done} />
+            </div>
+          )}
+
+          {done && (
+            <div className="mt-4 grid items-start gap-4 sm:grid-cols-2">
+              <ScoreTable scores={scores} hasReference={done.noise.kind !== "none"} testIds="full-" caption="The whole photo" />
               <div>
-                <table className="w-full text-sm tabular-nums">
-                  <caption className="sr-only">Quality against the original</caption>
-                  <thead>
-                    <tr className="border-b border-slate-300 text-left dark:border-slate-700">
-                      <th scope="col" className="py-1 font-medium">
-                        vs the original
-                      </th>
-                      <th scope="col" className="py-1 pl-4 text-right font-medium">
-                        PSNR (dB)
-                      </th>
-                      <th scope="col" className="py-1 pl-4 text-right font-medium">
-                        SSIM
-                      </th>
-                    </tr>
-                  </thead>
-                  <tbody>
-                    <MetricRow label="Noisy" testId="noisy" psnr={metrics?.psnrNoisy} ssim={metrics?.ssimNoisy} />
-                    <MetricRow label="Denoised" testId="denoised" psnr={metrics?.psnrDenoised} ssim={metrics?.ssimDenoised} emphasis />
-                  </tbody>
-                </table>
                 <button
                   type="button"
-                  className={`${SMALL_BUTTON} mt-3`}
-                  disabled={!result}
-                  data-testid="download"
-                  onClick={() => result && downloadPng(result.denoised, `${(photo?.name ?? "face").replace(/\.[^.]*$/, "")}-denoised-64.png`)}
+                  className={SMALL_BUTTON}
+                  onClick={() => downloadPng(done.denoised, `${baseName}-denoised-${done.size.width}x${done.size.height}.png`)}
                 >
-                  Download the denoised face (PNG)
+                  Download the whole denoised photo (PNG)
                 </button>
-                <ShareButton result={upToDate ? shareable : null} />
+                <ShareButton result={shareResult} />
               </div>
-              <Compare before={result?.noisy ?? null} after={result?.denoised ?? null} beforeLabel="Noisy" afterLabel="Denoised" />
             </div>
-          </Card>
-        </div>
+          )}
+        </Card>
       </div>
 
-      {photo && <FullResPanel key={photoId} photo={photo} noise={noise} seed={seed} client={client} status={status} tiles={tiles} msPerPixel={msPerPixel} />}
+      <Card
+        title="4. A close look"
+        intro={
+          <>
+            The square under the yellow frame, at the model&apos;s own scale: {FACE_SIDE}×{FACE_SIDE} pixels of the photo as it was denoised, each shown
+            large.
+          </>
+        }
+      >
+        {run && rect ? <CloseLook run={run} rect={rect} tilesDone={run.done} /> : <p className="mt-3 text-sm text-slate-700 dark:text-slate-300">Waiting for the photo…</p>}
+      </Card>
     </div>
   );
 }

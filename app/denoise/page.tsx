@@ -4,6 +4,7 @@ import { SiteBreadcrumb } from "@/app/_components/SiteBreadcrumb";
 import { SAMPLE_FACE_INDICES, sampleFacePath } from "@/lib/samples";
 import { DenoiseApp, type Sample } from "./DenoiseApp";
 import { DenoiseScores } from "./DenoiseScores";
+import { HowItWorks } from "./HowItWorks";
 
 export const metadata: Metadata = {
   title: "Denoise a face · Autoencoders in your browser",
@@ -23,12 +24,13 @@ export default async function DenoisePage() {
       <h1 className="mt-2 text-3xl font-bold tracking-tight">Denoise a face</h1>
       <p className="mt-3 max-w-3xl text-slate-700 dark:text-slate-300">
         A convolutional denoising autoencoder, trained blind on CelebA faces with gaussian, salt-and-pepper and masking
-        noise, cleans up a 64×64 crop of your photo, and then the whole photo if you like. It runs on your device (WebGPU,
-        WebGL, WebAssembly or plain JavaScript, whichever works first), in a background thread; your photo is not
-        uploaded unless nothing on your device can run the model.
+        noise, cleans up your whole photo, at a size your device finishes in about two seconds (or larger, if you
+        choose). It runs on your device (WebGPU, WebGL, WebAssembly or plain JavaScript, whichever works first), in a
+        background thread; your photo is not uploaded unless nothing on your device can run the model.
       </p>
       {/* Models come through the app (GET /api/models/...), from models/ or the configured Blob store. */}
       <DenoiseApp modelsBase="/api/models" samples={SAMPLES} />
+      <HowItWorks />
       {faces && <DenoiseScores faces={faces} />}
       <footer className="mt-10 border-t border-slate-300 pt-4 text-sm text-slate-700 dark:border-slate-700 dark:text-slate-300">
         Sample faces and training data: CelebA (Z. Liu, P. Luo, X. Wang &amp; X. Tang, <i>Deep Learning Face Attributes in the

@@ -1,5 +1,4 @@
-import { FACE_SIDE } from "@/lib/catalogue";
-import { type Crop, fromRgba, type PixelImage, toRgba } from "@/lib/image";
+import { fromRgba, type PixelImage, toRgba } from "@/lib/image";
 import { BROWSER_FORMATS, FORMAT_NAMES, sniffImage } from "@/lib/image-sniff";
 import { MAX_PIXELS, MAX_UPLOAD_BYTES, tooManyBytesMessage, tooManyPixelsMessage } from "@/lib/limits";
 
@@ -17,15 +16,6 @@ export interface Photo {
 }
 
 export class PhotoError extends Error {}
-
-export function clampCrop(crop: Crop, width: number, height: number): Crop {
-  const size = Math.max(1, Math.min(Math.round(crop.size), width, height));
-  return {
-    x: Math.max(0, Math.min(Math.round(crop.x), width - size)),
-    y: Math.max(0, Math.min(Math.round(crop.y), height - size)),
-    size,
-  };
-}
 
 export async function loadPhoto(file: Blob, name: string): Promise<Photo> {
   if (file.size === 0) throw new PhotoError(`“${name}” is empty (0 bytes): choose another file.`);
@@ -67,20 +57,6 @@ function canvas2d(width: number, height: number): OffscreenCanvasRenderingContex
   return context;
 }
 
-/** The crop, resized to the model's 64x64 input with the browser's high-quality resampling; RGB on white. */
-export async function cropToModelInput(photo: Photo, crop: Crop, size = FACE_SIDE): Promise<ByteImage> {
-  const small = await createImageBitmap(photo.bitmap, crop.x, crop.y, crop.size, crop.size, {
-    resizeWidth: size,
-    resizeHeight: size,
-    resizeQuality: "high",
-  });
-  const context = canvas2d(size, size);
-  context.drawImage(small, 0, 0);
-  small.close();
-  const { data } = context.getImageData(0, 0, size, size);
-  return fromRgba(data, size, size);
-}
-
 /** The whole photo as RGB at `width` x `height` (its own size, or smaller). */
 export async function photoPixels(photo: Photo, width = photo.width, height = photo.height): Promise<ByteImage> {
   let source: ImageBitmap = photo.bitmap;
@@ -92,6 +68,15 @@ export async function photoPixels(photo: Photo, width = photo.width, height = ph
   if (source !== photo.bitmap) source.close();
   const { data } = context.getImageData(0, 0, width, height);
   return fromRgba(data, width, height);
+}
+
+/** A smaller copy of an image, resampled by the browser (high quality): the whole photo made small enough to share. */
+export async function resizeImage(image: PixelImage, width: number, height: number): Promise<ByteImage> {
+  const source = await createImageBitmap(new ImageData(toRgba(image), image.width, image.height), { resizeWidth: width, resizeHeight: height, resizeQuality: "high" });
+  const context = canvas2d(width, height);
+  context.drawImage(source, 0, 0);
+  source.close();
+  return fromRgba(context.getImageData(0, 0, width, height).data, width, height);
 }
 
 export async function encodePng(image: PixelImage): Promise<Blob> {

@@ -3,9 +3,18 @@
 import { useEffect, useRef } from "react";
 import { DIGIT_PIXELS, DIGIT_SIDE } from "@/lib/catalogue";
 
+/**
+ * A digit canvas's 2-D context. Its pixels are read back (the tests compare them with the models in Node), and a
+ * 28x28 canvas gains nothing from the GPU: `willReadFrequently` keeps it in memory, and Chromium stops warning
+ * about repeated getImageData. A canvas keeps the options of its first getContext call, so every call uses this.
+ */
+export function digitContext(canvas: HTMLCanvasElement): CanvasRenderingContext2D | null {
+  return canvas.getContext("2d", { willReadFrequently: true });
+}
+
 /** Paints one 28x28 digit (values in [0, 1], white ink on black as in MNIST) on a 28x28 canvas. */
 export function drawDigit(canvas: HTMLCanvasElement, pixels: Float32Array, offset = 0) {
-  const ctx = canvas.getContext("2d");
+  const ctx = digitContext(canvas);
   if (!ctx) return;
   const image = ctx.createImageData(DIGIT_SIDE, DIGIT_SIDE);
   for (let i = 0; i < DIGIT_PIXELS; i++) {
@@ -37,7 +46,7 @@ export function DigitCanvas({
     const canvas = ref.current;
     if (!canvas) return;
     if (pixels) drawDigit(canvas, pixels, offset);
-    else canvas.getContext("2d")?.clearRect(0, 0, DIGIT_SIDE, DIGIT_SIDE);
+    else digitContext(canvas)?.clearRect(0, 0, DIGIT_SIDE, DIGIT_SIDE);
   }, [pixels, offset]);
   return (
     <canvas

@@ -15,6 +15,8 @@ export function DrawPad({ onDigit, onClear }: { onDigit: (pixels: Float32Array) 
   const last = useRef<{ x: number; y: number } | null>(null);
   const inked = useRef(false);
 
+  // Every stroke's end reads the pad back: `willReadFrequently` on every getContext call, since the first one
+  // fixes a canvas's options (a "Clear" before any stroke used to create it without).
   const context = () => {
     const ctx = ref.current?.getContext("2d", { willReadFrequently: true });
     if (!ctx) return null;
@@ -32,7 +34,7 @@ export function DrawPad({ onDigit, onClear }: { onDigit: (pixels: Float32Array) 
   };
 
   const clear = () => {
-    const ctx = ref.current?.getContext("2d");
+    const ctx = context();
     if (ctx) {
       ctx.fillStyle = "#000";
       ctx.fillRect(0, 0, SIDE, SIDE);

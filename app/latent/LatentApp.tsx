@@ -9,14 +9,16 @@ import { useLatestWins, useModels } from "@/lib/browser/use-models";
 import { DIGIT_PIXELS, EMBEDDINGS, type EmbeddingId, LATENT_DIM, MODELS, RUNS } from "@/lib/catalogue";
 import { errorMessage } from "@/lib/errors";
 import type { MnistResult } from "@/lib/evaluation";
+import { NearestCodes } from "@/lib/knn";
 import { gridAxis, gridPoints, type GridSpacing, interpolate } from "@/lib/latent";
 import { createRandom } from "@/lib/random";
+import { reparameterize, vaeLossTerms, type VaeLossTerms } from "@/lib/vae-loss";
 import { type Embedding, fetchEmbeddings } from "./codes";
 import { DigitCanvas, drawDigit } from "./DigitCanvas";
+import { type DrawnPath, DigitPath, spread } from "./DigitPath";
 import { DrawPad } from "./DrawPad";
-import { DIGIT_COLOURS, type GridOverlay, LatentPlane, type Point } from "./LatentPlane";
+import { DIGIT_COLOURS, formatPoint as formatZ, type GridOverlay, LatentPlane, type Point } from "./LatentPlane";
 import { vaeServerRunner } from "./server-runner";
-
 
 declare global {
   interface Window {
@@ -27,6 +29,10 @@ declare global {
 
 const INTERPOLATION_STEPS = 10;
 const PRIOR_SAMPLES = 16;
+/** The drawn digit's label: the vote of its nearest test codes, as the 5-NN accuracies are measured. */
+const NEIGHBOURS = 5;
+/** The digit on show before the pointer arrives: the first MNIST test digit (a 7) at its code's mean. */
+const FIRST_DIGIT = 0;
 const GRID_SIZES = [5, 10, 15, 20];
 
 const BUTTON = "rounded border border-slate-400 px-3 py-1 text-sm hover:bg-slate-100 disabled:opacity-50 dark:border-slate-600 dark:hover:bg-slate-800";
@@ -39,7 +45,16 @@ function priorSamples(n: number): Point[] {
   return Array.from({ length: n }, () => [random.normal(), random.normal()]);
 }
 
-const formatZ = ([x, y]: Point) => `(${x.toFixed(2)}, ${y.toFixed(2)})`;
+/** A fresh draw ε ~ N(0, I) for the drawn digit's sample. */
+const random = createRandom((Math.random() * 2 ** 32) >>> 0);
+const drawEpsilon = (): Point => [random.normal(), random.normal()];
+
+/** One hover decode: where, when the pointer got there (for the timings), and what the point is, if known. */
+interface DecodeJob {
+  z: Point;
+  t: number;
+  note?: string;
+}
 
 /** Decodes a batch of points on whatever backend the client is on. */
 async function decodeBatch(client: InferenceClient, points: Point[]): Promise<{ pixels: Float32Array; ms: number }> {
@@ -47,13 +62,16 @@ async function decodeBatch(client: InferenceClient, points: Point[]): Promise<{ 
   return { pixels: out.value.data, ms: out.ms };
 }
 
-/** `knn5`: the 5-NN accuracy of each embedding's 2-D test codes (models/evaluation.json), read by the server page. */
-export function LatentApp({ modelsBase, knn5 }: { modelsBase: string; knn5: MnistResult["knn5"] | null }) {
+/**
+ * `knn5`: the 5-NN accuracy of each embedding's 2-D test codes, and `vaeLoss`: the VAE's test loss terms
+ * (models/evaluation.json), read by the server page.
+ */
+export function LatentApp({ modelsBase, knn5, vaeLoss }: { modelsBase: string; knn5: MnistResult["knn5"] | null; vaeLoss: VaeLossTerms | null }) {
   const [embeddings, setEmbeddings] = useState<Partial<Record<EmbeddingId, Embedding>>>({});
   const [codesError, setCodesError] = useState<string | null>(null);
   const [hidden, setHidden] = useState<boolean[]>(() => Array(10).fill(false));
   const [hover, setHover] = useState<Point | null>(null);
-  const [decodedZ, setDecodedZ] = useState<Point | null>(null);
+  const [decoded, setDecoded] = useState<{ z: Point; note?: string } | null>(null);
   const [lastMs, setLastMs] = useState<number | null>(null);
   const [pins, setPins] = useState<Point[]>([]);
   const [strip, setStrip] = useState<Float32Array | null>(null);
@@ -64,7 +82,7 @@ export function LatentApp({ modelsBase, knn5 }: { modelsBase: string; knn5: Mnis
   const [gridOpacity, setGridOpacity] = useState(0.85);
   const [grid, setGrid] = useState<GridOverlay | null>(null);
   const [samples, setSamples] = useState<{ points: Point[]; pixels: Float32Array } | null>(null);
-  const [drawn, setDrawn] = useState<{ input: Float32Array; mean: Point; logVar: Point; reconstruction: Float32Array | null } | null>(null);
+  const [drawn, setDrawn] = useState<DrawnPath | null>(null);
   const [message, setMessage] = useState<string | null>(null);
   const ids = { size: useId(), spacing: useId(), extent: useId(), opacity: useId() };
   const decodedRef = useRef<HTMLCanvasElement>(null);
@@ -89,7 +107,7 @@ export function LatentApp({ modelsBase, knn5 }: { modelsBase: string; knn5: Mnis
   const fail = useCallback((what: string, error: unknown) => setMessage(`${what} failed: ${errorMessage(error)}`), []);
 
   // --- hover decoding: the latest point wins (the pointer moves faster than a slow backend decodes)
-  const { submit: decodeHover } = useLatestWins(async ({ z, t }: { z: Point; t: number }) => {
+  const { submit: decodeHover } = useLatestWins(async ({ z, t, note }: DecodeJob) => {
     if (!client) return;
     try {
       const out = await client.predict(MODELS.vaeDecoder.key, { data: Float32Array.from(z), shape: [1, LATENT_DIM] });
@@ -105,23 +123,37 @@ export function LatentApp({ modelsBase, knn5 }: { modelsBase: string; knn5: Mnis
       timings.backend = out.backend;
       timings.decoded += 1;
       if (canvas) canvas.dataset.decoded = String(timings.decoded);
-      setDecodedZ(z);
+      setDecoded({ z, note });
       setLastMs(out.ms);
     } catch (error) {
       if (!client.disposed) fail("Decoding", error);
     }
   });
 
-  // Something to look at before the pointer arrives: the prior's mode.
-  const status0 = status?.backend;
+  // What to show: the point under the pointer, else (before the pointer arrives) a real digit's code. The pointer
+  // may move before a backend is ready or before the plane has its view; its latest point is kept for then.
+  const vae = embeddings[RUNS.vae.name];
+  const firstDigit = useMemo<Omit<DecodeJob, "t"> | null>(
+    () =>
+      vae && vae.labels.length > FIRST_DIGIT
+        ? { z: [vae.codes[2 * FIRST_DIGIT], vae.codes[2 * FIRST_DIGIT + 1]], note: `test digit ${FIRST_DIGIT + 1}, a ${vae.labels[FIRST_DIGIT]}` }
+        : null,
+    [vae],
+  );
+  const wanted = useRef<DecodeJob | null>(null);
+  const backendNow = status?.backend;
   useEffect(() => {
-    if (ready) decodeHover({ z: [0, 0], t: performance.now() });
-  }, [ready, status0, decodeHover]);
+    // On a new backend too (a fallback or a switch by hand), so the digit on screen is the new backend's.
+    const job = wanted.current ?? (firstDigit && { ...firstDigit, t: performance.now() });
+    if (ready && backendNow && job) decodeHover(job);
+  }, [ready, backendNow, firstDigit, decodeHover]);
 
   const onHover = useCallback(
     (z: Point | null, t: number) => {
       setHover(z);
-      if (z && ready) decodeHover({ z, t });
+      if (!z) return;
+      wanted.current = { z, t };
+      if (ready) decodeHover(wanted.current);
     },
     [ready, decodeHover],
   );
@@ -165,30 +197,44 @@ export function LatentApp({ modelsBase, knn5 }: { modelsBase: string; knn5: Mnis
     }
   };
 
-  // --- the drawing pad: encode, mark, reconstruct
-  const onDigit = async (input: Float32Array) => {
+  // --- the drawing pad: encode, sample, decode, score (the "how it works" strip)
+  /** Draws ε, decodes the sample and scores it; a newer drawing or sample meanwhile wins. */
+  const sampleAndDecode = async (from: Omit<DrawnPath, "epsilon" | "z" | "decoded" | "loss">) => {
     if (!client) return;
+    const epsilon = drawEpsilon();
+    const z = reparameterize(from.mean, from.logVar, epsilon) as Point;
+    const path: DrawnPath = { ...from, epsilon, z, decoded: null, loss: null };
+    setDrawn(path);
+    const { pixels } = await decodeBatch(client, [z]);
+    const loss = vaeLossTerms(path.input, pixels, path.mean, path.logVar);
+    setDrawn((d) => (d?.input === path.input && d.epsilon === epsilon ? { ...d, decoded: pixels, loss } : d));
+  };
+
+  const onDigit = async (drawing: Float32Array) => {
+    if (!client) return;
+    // 8-bit, as MNIST's pixels are (and as the input canvas shows them, so the shown digit is the encoded one).
+    const input = Float32Array.from(drawing, (v) => Math.round(v * 255) / 255);
     try {
       const out = await client.predictAll(MODELS.vaeEncoder.key, { data: input, shape: [1, DIGIT_PIXELS] });
       const [mean, logVar] = out.value;
-      const m: Point = [mean.data[0], mean.data[1]];
-      const lv: Point = [logVar.data[0], logVar.data[1]];
-      setDrawn({ input, mean: m, logVar: lv, reconstruction: null });
-      const { pixels } = await decodeBatch(client, [m]);
-      setDrawn((d) => (d && d.input === input ? { ...d, reconstruction: pixels } : d));
+      await sampleAndDecode({ input, mean: [mean.data[0], mean.data[1]], logVar: [logVar.data[0], logVar.data[1]] });
     } catch (error) {
       fail("Encoding the drawing", error);
     }
   };
 
-  const vae = embeddings[RUNS.vae.name];
-  const marker = useMemo(
-    () => (drawn ? { mean: drawn.mean, std: [Math.exp(drawn.logVar[0] / 2), Math.exp(drawn.logVar[1] / 2)] as Point } : null),
-    [drawn],
-  );
+  const resample = () => {
+    if (drawn) sampleAndDecode(drawn).catch((error: unknown) => fail("Sampling", error));
+  };
+
+  const index = useMemo(() => (vae ? new NearestCodes({ codes: vae.codes, labels: vae.labels }) : null), [vae]);
+  const drawnMean = drawn?.mean;
+  const neighbours = useMemo(() => (index && drawnMean ? index.nearest(drawnMean[0], drawnMean[1], NEIGHBOURS) : null), [index, drawnMean]);
+  const drawnLogVar = drawn?.logVar;
+  const marker = useMemo(() => (drawnMean && drawnLogVar ? { mean: drawnMean, std: spread(drawnLogVar) } : null), [drawnMean, drawnLogVar]);
   const overlays = useMemo(
-    () => ({ hover, pins, samples: samples?.points, marker, grid: showGrid ? grid : null, gridOpacity }),
-    [hover, pins, samples, marker, showGrid, grid, gridOpacity],
+    () => ({ hover: hover ?? decoded?.z, pins, samples: samples?.points, marker, grid: showGrid ? grid : null, gridOpacity }),
+    [hover, decoded, pins, samples, marker, showGrid, grid, gridOpacity],
   );
 
   const legend = (
@@ -262,14 +308,15 @@ export function LatentApp({ modelsBase, knn5 }: { modelsBase: string; knn5: Mnis
                 height={28}
                 data-testid="decoded"
                 role="img"
-                aria-label={decodedZ ? `The digit decoded at z = ${formatZ(decodedZ)}` : "The decoded digit"}
+                aria-label={decoded ? `The digit decoded at z = ${formatZ(decoded.z)}` : "The decoded digit"}
                 className="h-56 w-56 rounded-lg bg-black [image-rendering:pixelated]"
               />
               <div className="text-sm text-slate-700 dark:text-slate-300">
                 <div className="font-medium text-slate-900 dark:text-slate-100">Decoded</div>
                 <div className="font-mono tabular-nums" data-testid="decoded-z">
-                  z = {decodedZ ? formatZ(decodedZ) : "–"}
+                  z = {decoded ? formatZ(decoded.z) : "–"}
                 </div>
+                {decoded?.note && <div data-testid="decoded-note">the code of {decoded.note}; move over the plane to decode any point</div>}
               </div>
             </div>
             <div>
@@ -349,35 +396,17 @@ export function LatentApp({ modelsBase, knn5 }: { modelsBase: string; knn5: Mnis
       </Card>
 
       <Card
-        title="Draw a digit"
+        title="Draw a digit: how the VAE sees it"
         intro={
           <>
-            Draw with the mouse or a finger. The drawing is scaled to 20×20 and centred by its centre of mass in 28×28, like MNIST; the encoder places it
-            on the plane above (a red cross at the mean, an ellipse of one standard deviation from z_log_var), and the decoder reconstructs it from the
-            mean.
+            Draw with the mouse or a finger. Your drawing is scaled to 20×20 and centred in 28×28, like MNIST, then takes the path every training
+            digit takes: the encoder gives a mean and a spread, a sample is drawn from them, and the decoder turns the sample back into a digit.
           </>
         }
       >
         <div className="mt-3 flex flex-wrap items-start gap-6">
           <DrawPad onDigit={(pixels) => void onDigit(pixels)} onClear={() => setDrawn(null)} />
-          <div className="grid gap-3 text-sm">
-            <div className="flex gap-4">
-              <figure>
-                <DigitCanvas pixels={drawn?.input ?? null} size={112} label="Your digit at 28×28" testId="drawn-input" />
-                <figcaption className="mt-1 text-slate-700 dark:text-slate-300">Encoder input</figcaption>
-              </figure>
-              <figure>
-                <DigitCanvas pixels={drawn?.reconstruction ?? null} size={112} label="Its reconstruction" testId="drawn-reconstruction" />
-                <figcaption className="mt-1 text-slate-700 dark:text-slate-300">Reconstruction</figcaption>
-              </figure>
-            </div>
-            <dl className="grid grid-cols-[auto_1fr] gap-x-3 font-mono tabular-nums" data-testid="drawn-code">
-              <dt>mean</dt>
-              <dd>{drawn ? formatZ(drawn.mean) : "–"}</dd>
-              <dt>std</dt>
-              <dd>{marker ? formatZ(marker.std) : "–"}</dd>
-            </dl>
-          </div>
+          <DigitPath path={drawn} neighbours={neighbours} average={vaeLoss} onResample={resample} />
         </div>
       </Card>
 

@@ -2,18 +2,24 @@
 
 import { type KeyboardEvent, useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { DIGIT_SIDE } from "@/lib/catalogue";
+import { fitBulk } from "@/lib/latent";
 
 /**
  * A 2-D embedding as a scatter on one canvas (devicePixelRatio-aware), coloured by digit, with pan (drag, or two
  * fingers), zoom (wheel, pinch, + and −) and overlays on the same axes: the decoded manifold grid, pinned points,
  * prior samples, the drawn digit's encoding (mean and spread), and the hovered point. With `onHover`, moving the
- * mouse (or one finger) over the plane reports the latent point under it; a click (or a tap) reports `onPick`.
+ * mouse (or one finger) over the plane reports the latent point under it, and so does a change of view under a
+ * resting mouse (keys, the first fit); a click (or a tap) reports `onPick`. The first view fits the bulk of the
+ * codes (lib/latent fitBulk), and says how many it leaves past the edge.
  */
 
 /** Ten colours that stay apart for the common colour-vision deficiencies (Tableau 10). */
 export const DIGIT_COLOURS = ["#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1", "#ff9da7", "#9c755f", "#7f7f7f"];
 
 export type Point = [number, number];
+
+/** A point for the eye: "(1.20, -0.85)". */
+export const formatPoint = ([x, y]: Point) => `(${x.toFixed(2)}, ${y.toFixed(2)})`;
 
 export interface GridOverlay {
   /** The axis coordinates (ascending) and, for each grid point row by row from the top, 784 pixel values. */
@@ -40,7 +46,6 @@ interface View {
   scale: number;
 }
 
-/** A view that shows the central 98% of the points on each axis, with a margin. */
 /**
  * Sizes a square canvas for the screen's pixel density, clears it, and returns its context with the mapping from
  * latent coordinates to CSS pixels (y up, as on a plot).
@@ -61,21 +66,11 @@ function clearedSurface(canvas: HTMLCanvasElement, size: number, view: View) {
   return { ctx, toX, toY };
 }
 
-function fitView(codes: Float32Array, size: number): View {
-  const n = codes.length / 2;
-  if (n === 0 || size === 0) return { cx: 0, cy: 0, scale: Math.max(1, size / 8) };
-  const xs = new Float32Array(n);
-  const ys = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    xs[i] = codes[2 * i];
-    ys[i] = codes[2 * i + 1];
-  }
-  xs.sort();
-  ys.sort();
-  const q = (a: Float32Array, p: number) => a[Math.min(n - 1, Math.max(0, Math.floor(p * (n - 1))))];
-  const [x0, x1, y0, y1] = [q(xs, 0.01), q(xs, 0.99), q(ys, 0.01), q(ys, 0.99)];
-  const span = Math.max(x1 - x0, y1 - y0, 1e-6) * 1.15;
-  return { cx: (x0 + x1) / 2, cy: (y0 + y1) / 2, scale: size / span };
+/** The first view: the bulk of the codes (lib/latent fitBulk), and how many codes it leaves outside. */
+function fitView(codes: Float32Array, size: number): { view: View; outside: number } {
+  if (codes.length < 2 || size === 0) return { view: { cx: 0, cy: 0, scale: Math.max(1, size / 8) }, outside: 0 };
+  const { cx, cy, span, outside } = fitBulk(codes);
+  return { view: { cx, cy, scale: size / span }, outside };
 }
 
 /** Cell edges around ascending centres: midpoints, with the end cells as wide as their neighbours. */
@@ -140,12 +135,26 @@ export function LatentPlane({
   const baseRef = useRef<HTMLCanvasElement>(null);
   const [size, setSize] = useState(0);
   const [view, setView] = useState<View | null>(null);
+  // The fitted view's scale (points grow as one zooms in from it) and the codes it leaves outside.
+  const [fitted, setFitted] = useState<{ scale: number; outside: number } | null>(null);
   const viewRef = useRef<View | null>(null);
   const atlas = useRef<{ grid: GridOverlay; canvas: HTMLCanvasElement } | null>(null);
-
+  // Where the mouse rests over the plane (client coordinates), null when it is elsewhere.
+  const restingMouse = useRef<{ x: number; y: number } | null>(null);
+  const lastReported = useRef<Point | null>(null);
+  const onHoverRef = useRef(onHover);
   useEffect(() => {
-    viewRef.current = view;
-  }, [view]);
+    onHoverRef.current = onHover;
+  }, [onHover]);
+
+  /** Reports the latent point under the pointer (null: none), unless it is the one reported last. */
+  const report = useCallback((z: Point | null, eventTime: number, scale?: number) => {
+    const last = lastReported.current;
+    // Within half a CSS pixel of the last report (a pan or zoom that kept the point under the pointer): the same.
+    if (z && last && scale && Math.hypot(z[0] - last[0], z[1] - last[1]) * scale < 0.5) return;
+    lastReported.current = z;
+    onHoverRef.current?.(z, eventTime);
+  }, []);
 
   // Square, as wide as its box.
   useEffect(() => {
@@ -157,14 +166,16 @@ export function LatentPlane({
   }, []);
 
   // The first view fits the points.
+  const fit = useCallback(() => {
+    if (!codes || size === 0) return;
+    const { view, outside } = fitView(codes, size);
+    setView(view);
+    setFitted({ scale: view.scale, outside });
+  }, [codes, size]);
   useEffect(() => {
     // The view depends on the measured size and the loaded codes, which arrive after mounting.
-    if (codes && size > 0 && !viewRef.current) setView(fitView(codes, size));
-  }, [codes, size]);
-
-  const resetView = useCallback(() => {
-    if (codes && size > 0) setView(fitView(codes, size));
-  }, [codes, size]);
+    if (!viewRef.current) fit();
+  }, [fit]);
 
   // Two layers, each redrawn at most once a frame: the points and the manifold below (they change on pan, zoom,
   // the legend and the grid), the pointer's marks above (they change on every pointer move).
@@ -189,7 +200,9 @@ export function LatentPlane({
       // The points, one colour at a time.
       if (codes && labels) {
         const n = Math.min(codes.length / 2, labels.length);
-        const r = Math.max(1, Math.min(3, view.scale / 60));
+        // Dots sized to the panel, growing as one zooms in from the fitted view.
+        const zoom = fitted ? view.scale / fitted.scale : 1;
+        const r = Math.min(4, Math.max(1.5, (size / 260) * Math.sqrt(zoom)));
         ctx.globalAlpha = 0.75;
         for (let digit = 0; digit < 10; digit++) {
           if (hidden[digit]) continue;
@@ -206,7 +219,7 @@ export function LatentPlane({
       }
 
       // The manifold: each decoded digit fills its grid cell.
-            if (grid && (gridOpacity ?? 1) > 0) {
+      if (grid && (gridOpacity ?? 1) > 0) {
         if (atlas.current?.grid !== grid) atlas.current = { grid, canvas: gridAtlas(grid) };
         const xe = cellEdges(grid.xs);
         const ye = cellEdges(grid.ys);
@@ -227,7 +240,7 @@ export function LatentPlane({
 
     });
     return () => cancelAnimationFrame(frame);
-  }, [codes, labels, hidden, grid, gridOpacity, view, size]);
+  }, [codes, labels, hidden, grid, gridOpacity, view, size, fitted]);
 
   const { hover, pins: pinList, samples, marker } = overlays;
   useEffect(() => {
@@ -271,7 +284,7 @@ export function LatentPlane({
       });
 
       // The drawn digit: its mean, and an ellipse of one standard deviation.
-            if (marker) {
+      if (marker) {
         const [mx, my] = marker.mean;
         ctx.fillStyle = "rgba(220, 38, 38, 0.15)";
         ctx.strokeStyle = "#dc2626";
@@ -316,6 +329,14 @@ export function LatentPlane({
     [],
   );
 
+  // The view moved under a resting mouse (arrow keys, + and −, the first fit once the codes arrive): what lies
+  // under it changed without a pointer event. A drag pans with the pointer, so the point under it stays.
+  useEffect(() => {
+    viewRef.current = view;
+    const at = restingMouse.current;
+    if (view && at && !gesture.current) report(toLatent(at.x, at.y), performance.now(), view.scale);
+  }, [view, report, toLatent]);
+
   const zoomAt = useCallback((factor: number, clientX?: number, clientY?: number) => {
     const canvas = canvasRef.current;
     setView((v) => {
@@ -352,11 +373,12 @@ export function LatentPlane({
       gesture.current = { start: v, ...mid, moved: true, distance: Math.hypot(all[0].x - all[1].x, all[0].y - all[1].y) };
     } else if (all.length === 1) {
       gesture.current = { start: v, x: event.clientX, y: event.clientY, moved: false };
-      if (event.pointerType !== "mouse") onHover?.(toLatent(event.clientX, event.clientY), event.timeStamp);
+      if (event.pointerType !== "mouse") report(toLatent(event.clientX, event.clientY), event.timeStamp);
     }
   };
 
   const onPointerMove = (event: React.PointerEvent<HTMLCanvasElement>) => {
+    if (event.pointerType === "mouse") restingMouse.current = { x: event.clientX, y: event.clientY };
     const p = pointers.current.get(event.pointerId);
     const g = gesture.current;
     if (p) {
@@ -386,7 +408,7 @@ export function LatentPlane({
     }
     if (g && all.length === 1 && Math.hypot(event.clientX - g.x, event.clientY - g.y) >= 4) g.moved = true;
     // Hover (mouse) or one finger: decode where it is.
-    onHover?.(toLatent(event.clientX, event.clientY), event.timeStamp);
+    report(toLatent(event.clientX, event.clientY), event.timeStamp);
   };
 
   const onPointerUp = (event: React.PointerEvent<HTMLCanvasElement>) => {
@@ -423,10 +445,10 @@ export function LatentPlane({
     } else if (event.key === "Enter" || event.key === " ") {
       // Decode (and pin) the centre of the view.
       event.preventDefault();
-      onHover?.([v.cx, v.cy], event.timeStamp);
+      report([v.cx, v.cy], event.timeStamp);
       onPick?.([v.cx, v.cy]);
     } else if (event.key === "0") {
-      resetView();
+      fit();
     }
   };
 
@@ -436,6 +458,7 @@ export function LatentPlane({
     for (let i = 0; i < pointCount; i++) if (!hidden[labels![i]]) count++;
     return count;
   }, [labels, hidden, pointCount]);
+  const outsideShare = fitted && pointCount > 0 ? fitted.outside / pointCount : 0;
   return (
     <div className={`relative rounded-lg bg-white ${className}`}>
       <canvas
@@ -459,18 +482,28 @@ export function LatentPlane({
         onPointerUp={onPointerUp}
         onPointerCancel={onPointerUp}
         onPointerLeave={(event) => {
-          if (event.pointerType === "mouse" && pointers.current.size === 0) onHover?.(null, event.timeStamp);
+          if (event.pointerType !== "mouse") return;
+          restingMouse.current = null;
+          if (pointers.current.size === 0) report(null, event.timeStamp);
         }}
         onKeyDown={onKeyDown}
         className="relative block aspect-square w-full touch-none cursor-crosshair rounded-lg border border-slate-300 bg-transparent focus:outline-none focus-visible:ring-2 focus-visible:ring-blue-600 dark:border-slate-700"
       />
       <button
         type="button"
-        onClick={resetView}
+        onClick={fit}
         className="absolute right-2 top-2 rounded border border-slate-300 bg-white/90 px-2 py-0.5 text-xs text-slate-800 hover:bg-slate-100"
       >
         Reset view
       </button>
+      {outsideShare >= 0.02 && (
+        <p
+          className="pointer-events-none absolute bottom-1 left-1 right-1 rounded bg-white/85 px-1.5 py-0.5 text-xs text-slate-800"
+          data-testid={testId && `${testId}-outside`}
+        >
+          Fitted to the bulk: {fitted!.outside.toLocaleString("en")} codes ({(outsideShare * 100).toFixed(0)}%) lie past the edge. Zoom out to see them.
+        </p>
+      )}
     </div>
   );
 }

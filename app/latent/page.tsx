@@ -9,7 +9,7 @@ export const metadata: Metadata = {
 };
 
 export default async function LatentPage() {
-  const { knn5 } = await readPublishedEvaluation();
+  const { knn5, vaeLoss } = await readPublishedEvaluation();
   return (
     <main className="mx-auto max-w-6xl px-4 py-8 sm:px-6">
       <SiteBreadcrumb />
@@ -19,7 +19,7 @@ export default async function LatentPage() {
         that plane, beside the deterministic autoencoder and PCA of Hinton &amp; Salakhutdinov (2006); the VAE&apos;s decoder runs on your device
         (WebGPU, WebGL, WebAssembly or plain JavaScript) and turns any point of the plane back into a digit as you move over it.
       </p>
-      <LatentApp modelsBase="/api/models" knn5={knn5} />
+      <LatentApp modelsBase="/api/models" knn5={knn5} vaeLoss={vaeLoss} />
       <footer className="mt-10 border-t border-slate-300 pt-4 text-sm text-slate-700 dark:border-slate-700 dark:text-slate-300">
         MNIST: Y. LeCun, C. Cortes &amp; C. J. C. Burges. D. P. Kingma &amp; M. Welling, <i>Auto-Encoding Variational Bayes</i>, ICLR 2014; G. E.
         Hinton &amp; R. R. Salakhutdinov, <i>Reducing the Dimensionality of Data with Neural Networks</i>, Science 313 (2006).

@@ -1,5 +1,6 @@
 import type * as tfc from "@tensorflow/tfjs-core";
 import { errorMessage } from "../errors";
+import { planWasmThreads, serveThreadedFactory, type WasmThreading, withReportedCores } from "./wasm-threads";
 
 /**
  * The inference backends, best first, and how to start each one. Backend packages are imported only when their
@@ -51,8 +52,10 @@ export interface BackendAttempt {
 }
 
 export interface BackendInitOptions {
-  /** Absolute URL of the folder holding tfjs' .wasm binaries (served by the app, never a CDN). */
+  /** Absolute URL of the folder holding tfjs' .wasm binaries (served by the app, never a CDN), with its final slash. */
   wasmPrefix: string;
+  /** Threads for the wasm backend; by default one per core (lib/browser/wasm-threads.ts). */
+  wasmThreads?: number;
 }
 
 interface GpuLike {
@@ -61,9 +64,12 @@ interface GpuLike {
 
 /**
  * Makes `name` the active tfjs backend, or throws with a readable reason. `tf` must be the same tfjs-core module
- * the backend packages register themselves with (one bundle, one module instance).
+ * the backend packages register themselves with (one bundle, one module instance). For wasm, resolves to how many
+ * threads it runs on (and why one, where more were wanted).
  */
-export async function initBackend(tf: typeof tfc, name: ClientBackend, options: BackendInitOptions): Promise<void> {
+export async function initBackend(tf: typeof tfc, name: ClientBackend, options: BackendInitOptions): Promise<WasmThreading | undefined> {
+  let start = () => tf.setBackend(name);
+  let threading: WasmThreading | undefined;
   switch (name) {
     case "webgpu": {
       const gpu = (globalThis.navigator as unknown as { gpu?: GpuLike } | undefined)?.gpu;
@@ -85,8 +91,17 @@ export async function initBackend(tf: typeof tfc, name: ClientBackend, options: 
       } catch {
         // Already initialised (or failed) once in this worker; the paths were set then.
       }
-      // tfjs' multithreaded WASM hangs inside a Next bundle (its pthread workers cannot find their script): one thread.
-      tf.env().set("WASM_HAS_MULTITHREAD_SUPPORT", false);
+      threading = planWasmThreads(options.wasmThreads, globalThis.navigator?.hardwareConcurrency);
+      const { threads } = threading;
+      if (threads > 1) {
+        // Both before setBackend: tfjs reads them when the backend starts, and ignores later changes.
+        await serveThreadedFactory(options.wasmPrefix);
+        wasm.setThreadsCount(threads);
+        start = () => withReportedCores(2 * threads, () => tf.setBackend(name));
+      } else {
+        // The single-threaded build: no pthread workers started for nothing.
+        tf.env().set("WASM_HAS_MULTITHREAD_SUPPORT", false);
+      }
       break;
     }
     case "cpu": {
@@ -96,7 +111,7 @@ export async function initBackend(tf: typeof tfc, name: ClientBackend, options: 
   }
   let started: { ok: boolean; warnings: string[] };
   try {
-    started = await collectingWarnings(() => tf.setBackend(name));
+    started = await collectingWarnings(start);
   } catch (error) {
     throw new Error(`${name} failed to start: ${errorMessage(error)}`);
   }
@@ -106,6 +121,15 @@ export async function initBackend(tf: typeof tfc, name: ClientBackend, options: 
     throw new Error(`${name} is not available here${cause ? ` (${cause})` : ""}`);
   }
   await tf.ready();
+  if (name === "wasm" && threading && threading.threads > 1) {
+    // The pool tfjs really started: one thread where the browser lacks WebAssembly threads despite isolation.
+    const { getThreadsCount } = await import("@tensorflow/tfjs-backend-wasm");
+    const actual = Math.max(1, getThreadsCount());
+    if (actual !== threading.threads) {
+      threading = { threads: actual, singleThreadReason: `this browser runs no WebAssembly threads (tfjs started ${actual} of ${threading.threads})` };
+    }
+  }
+  return threading;
 }
 
 /** Runs `start`, and collects what it warns through console.warn meanwhile (passing it on). */

@@ -4,9 +4,11 @@ import { errorMessage, isAbortError } from "../errors";
 import type { PixelImage } from "../image";
 import type { ModelInfo } from "../manifest";
 import type { TensorData } from "../run-model";
-import type { TileOptions } from "../tiling";
+import type { TileOptions, TileOutput } from "../tiling";
+import { type Speed, tiledInputPixels } from "../working-size";
 import { type BackendAttempt, type BackendName, type ClientBackend, isClientBackend } from "./backends";
-import type { InitResult, ModelWorker } from "./model-worker";
+import type { InitResult, ModelWorker, Probe } from "./model-worker";
+import type { WasmThreading } from "./wasm-threads";
 
 /**
  * The page's side of inference, generic over models: it runs the models in a Web Worker (model-worker.ts, called
@@ -16,7 +18,8 @@ import type { InitResult, ModelWorker } from "./model-worker";
  * the one that failed.
  */
 
-export type ProgressHandler = (done: number, total: number) => void;
+/** Progress of a tiled run: called before the first tile, then after each with its output. */
+export type ProgressHandler = (done: number, total: number, tile?: TileOutput) => void;
 
 /** How a page runs a model on the server: the end of the chain. */
 export interface ServerRunner {
@@ -40,6 +43,8 @@ export interface InferenceOptions {
   skipWarmup?: boolean;
   /** Folder with tfjs' .wasm files, served by the app. */
   wasmPrefix?: string;
+  /** Threads for the wasm backend (`?threads=`); by default one per core. */
+  wasmThreads?: number;
 }
 
 export interface InferenceStatus {
@@ -50,6 +55,10 @@ export interface InferenceStatus {
   /** Model download and warm-up times of the current client backend. */
   downloadMs?: number;
   warmupMs?: number;
+  /** The timed warm run of each model on the current client backend (model-worker.ts). */
+  probes?: Record<string, Probe>;
+  /** On wasm: its thread count, and why one where more were wanted. */
+  wasm?: WasmThreading;
   message?: string;
 }
 
@@ -79,6 +88,8 @@ export class InferenceClient {
   private listeners = new Set<(status: InferenceStatus) => void>();
   private starting: Promise<InferenceStatus> | null = null;
   private disposedValue = false;
+  /** The latest measured speed of each image model on the current backend, by model. */
+  private speeds = new Map<string, Speed>();
 
   constructor(private readonly options: InferenceOptions) {
     this.remaining = options.backends.filter(isClientBackend);
@@ -100,6 +111,8 @@ export class InferenceClient {
   }
 
   private setStatus(status: InferenceStatus): InferenceStatus {
+    // Speeds measured on one backend say nothing about the next.
+    if (status.backend !== this.statusValue.backend) this.speeds.clear();
     this.statusValue = status;
     for (const listener of this.listeners) listener(status);
     return status;
@@ -117,13 +130,13 @@ export class InferenceClient {
     let lastError: string | undefined;
     if (this.remaining.length > 0) {
       try {
-        const ready = await this.startWorker(this.remaining);
+        const ready = await this.startWorkerOrOneThread(this.remaining);
         attempts.push(...ready.attempts);
         if (ready.models.length) models = ready.models;
         if (ready.backend) {
           this.remaining = this.remaining.slice(this.remaining.indexOf(ready.backend) + 1);
-          const { backend, downloadMs, warmupMs } = ready;
-          return this.setStatus({ phase: "ready", backend, attempts, models, downloadMs, warmupMs });
+          const { backend, downloadMs, warmupMs, probes, wasm } = ready;
+          return this.setStatus({ phase: "ready", backend, attempts, models, downloadMs, warmupMs, probes, wasm });
         }
         lastError = ready.error;
       } catch (error) {
@@ -141,7 +154,26 @@ export class InferenceClient {
     return this.setStatus({ phase: "failed", backend: null, attempts, models, message: lastError ?? "no backend is allowed" });
   }
 
-  private async startWorker(backends: ClientBackend[]): Promise<InitResult> {
+  /**
+   * Starts the worker on `backends`. A wasm thread that cannot start (its script blocked or missing) takes the
+   * whole worker down with it, which would send the page to the server: where wasm may have started threads, a
+   * crash gets one more start with wasm on one thread, and the badge says why.
+   */
+  private async startWorkerOrOneThread(backends: ClientBackend[]): Promise<InitResult> {
+    const { wasmThreads } = this.options;
+    try {
+      return await this.startWorker(backends, wasmThreads);
+    } catch (error) {
+      if (wasmThreads === 1 || !backends.includes("wasm")) throw error;
+      const ready = await this.startWorker(backends, 1);
+      if (ready.backend !== "wasm") return ready;
+      // The error is Emscripten's rethrown ErrorEvent ("Uncaught [object ErrorEvent]"); the console has the detail.
+      console.warn(`wasm threads failed to start, running on one thread: ${errorMessage(error)}`);
+      return { ...ready, wasm: { threads: 1, singleThreadReason: "its threads failed to start" } };
+    }
+  }
+
+  private async startWorker(backends: ClientBackend[], wasmThreads: number | undefined): Promise<InitResult> {
     this.stopWorker();
     if (typeof Worker === "undefined") throw new Error("this browser has no Web Workers");
     const worker = new Worker(new URL("./inference.worker.ts", import.meta.url), { type: "module", name: "inference" });
@@ -161,6 +193,7 @@ export class InferenceClient {
         models: options.models.map((m) => m.key),
         warmup: options.skipWarmup ? {} : Object.fromEntries(options.models.flatMap((m) => (m.warmup ? [[m.key, m.warmup]] : []))),
         wasmPrefix: options.wasmPrefix ?? new URL("/tfjs-wasm/", location.href).href,
+        wasmThreads,
       }),
     );
   }
@@ -238,7 +271,7 @@ export class InferenceClient {
     onProgress: ProgressHandler,
     signal: AbortSignal,
   ): Promise<RunResult<PixelImage<Uint8ClampedArray>>> {
-    return this.withFallback(
+    const result = await this.withFallback(
       async () => {
         signal.throwIfAborted();
         const data = image.data.slice();
@@ -260,6 +293,31 @@ export class InferenceClient {
         return this.onServer(() => server.tiled!(model, image, tiles, onProgress, signal));
       },
     );
+    if (result.backend === this.statusValue.backend) this.speeds.set(model, { ms: result.ms, pixels: tiledInputPixels(image.width, image.height, tiles) });
+    return result;
+  }
+
+  /**
+   * How fast an image model runs on the current backend: the latest whole-image run, else the warm run the worker
+   * timed when the backend started; null when neither is known (on the server before its first run).
+   */
+  imageSpeed(model: string): Speed | null {
+    const measured = this.speeds.get(model);
+    if (measured) return measured;
+    const probe = this.statusValue.probes?.[model];
+    return probe && probe.shape.length === 4 ? { ms: probe.ms, pixels: probe.shape[1] * probe.shape[2] } : null;
+  }
+
+  /** imageSpeed, measuring it first where it is unknown: one timed run of the model's warm-up input (one request on the server). */
+  async measureImageSpeed(model: string): Promise<Speed | null> {
+    const known = this.imageSpeed(model);
+    if (known) return known;
+    const shape = this.options.models.find((m) => m.key === model)?.warmup;
+    if (!shape || shape.length !== 4) return null;
+    const { ms, backend } = await this.predict(model, { data: new Float32Array(shape.reduce((a, b) => a * b, 1)).fill(0.5), shape: [...shape] });
+    const speed = { ms, pixels: shape[1] * shape[2] };
+    if (backend === this.statusValue.backend && !this.speeds.has(model)) this.speeds.set(model, speed);
+    return speed;
   }
 
   dispose() {

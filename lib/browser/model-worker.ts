@@ -5,16 +5,21 @@ import { errorMessage, yieldToEventLoop } from "../errors";
 import type { PixelImage } from "../image";
 import { describeModel, type ModelInfo } from "../manifest";
 import type { LoadedArtifacts } from "../model-artifacts";
+import { checkAgainstReference, decodeReference, type Reference, REFERENCE_ARTIFACT, referenceFits } from "../reference";
 import { hasNonFinite, runModel, type TensorData } from "../run-model";
-import { runTiled, type TileOptions } from "../tiling";
+import { runTiled, type TileOptions, type TileOutput } from "../tiling";
 import { type BackendAttempt, type ClientBackend, initBackend } from "./backends";
-import { fetchModels } from "./model-fetch";
+import { fetchModels, fetchVerified } from "./model-fetch";
+import type { WasmThreading } from "./wasm-threads";
 
 /**
  * The inference worker's side, generic over models, called through Comlink (inference-client.ts holds the page's
  * side). `init` downloads and checks the named models once, then walks the backend list (WebGPU, WebGL, WASM, CPU)
- * until one both initialises and runs every model's warm-up without error or NaN. Calls run one at a time, in
- * order; `cancel` does not wait its turn, and a tiled run stops at the next tile boundary after it.
+ * until one initialises, runs every model's warm-up without error or NaN, and, for a model that ships a reference
+ * answer for this very version of it (lib/reference.ts), gives that answer within its tolerance: GPU backends
+ * sometimes compute wrong results on some drivers, and such a backend is passed over with the reason. That second,
+ * warm run is timed: the page's first estimate of this backend's speed. Calls run one at a time, in order;
+ * `cancel` does not wait its turn, and a tiled run stops at the next tile boundary after it.
  */
 
 export interface InitRequest {
@@ -26,6 +31,14 @@ export interface InitRequest {
   warmup: Record<string, readonly number[]>;
   /** Absolute URL of the folder holding tfjs' .wasm binaries. */
   wasmPrefix: string;
+  /** Threads for the wasm backend; by default one per core. */
+  wasmThreads?: number;
+}
+
+/** One timed run of a model on the backend, after its warm-up: `ms` for an input of `shape`. */
+export interface Probe {
+  ms: number;
+  shape: number[];
 }
 
 export interface InitResult {
@@ -34,12 +47,17 @@ export interface InitResult {
   attempts: BackendAttempt[];
   models: ModelInfo[];
   downloadMs: number;
+  /** Warm-up and reference check of the backend that was chosen. */
   warmupMs: number;
+  /** The timed second run of each model with a warm-up shape or a reference, by model. */
+  probes: Record<string, Probe>;
+  /** On wasm: its thread count, and why one where more were wanted. */
+  wasm?: WasmThreading;
   error?: string;
 }
 
-/** Called after each tile; passed as `Comlink.proxy(callback)`, so the worker calls back into the page. */
-export type ProgressCallback = ((done: number, total: number) => void) & Comlink.ProxyMarked;
+/** Called after each tile, with its output; passed as `Comlink.proxy(callback)`, so the worker calls back into the page. */
+export type ProgressCallback = ((done: number, total: number, tile?: TileOutput) => void) & Comlink.ProxyMarked;
 
 export interface Timed<T> {
   value: T;
@@ -63,10 +81,12 @@ export class ModelWorker {
     return this.inTurn(async () => {
       const t0 = performance.now();
       let loaded: LoadedArtifacts[];
+      let references: Map<string, Reference>;
       try {
         loaded = (await fetchModels(request.modelsBase, request.models)).models;
+        references = await fetchReferences(request.modelsBase, loaded);
       } catch (error) {
-        return { backend: null, attempts: [], models: [], downloadMs: 0, warmupMs: 0, error: `model download failed: ${errorMessage(error)}` };
+        return { backend: null, attempts: [], models: [], downloadMs: 0, warmupMs: 0, probes: {}, error: `model download failed: ${errorMessage(error)}` };
       }
       const infos = loaded.map(({ name, entry }) => describeModel(name, entry));
       const downloadMs = performance.now() - t0;
@@ -74,30 +94,50 @@ export class ModelWorker {
       for (const backend of request.backends) {
         const t1 = performance.now();
         try {
-          await this.useBackend(backend, loaded, request.warmup, request.wasmPrefix);
+          const { probes, wasm } = await this.useBackend(backend, loaded, references, request);
           attempts.push({ backend, ok: true });
-          return { backend, attempts, models: infos, downloadMs, warmupMs: performance.now() - t1 };
+          return { backend, attempts, models: infos, downloadMs, warmupMs: performance.now() - t1, probes, wasm };
         } catch (error) {
           attempts.push({ backend, ok: false, error: errorMessage(error) });
         }
       }
-      return { backend: null, attempts, models: infos, downloadMs, warmupMs: 0, error: "no backend in the list could run the model" };
+      return { backend: null, attempts, models: infos, downloadMs, warmupMs: 0, probes: {}, error: "no backend in the list could run the model" };
     });
   }
 
-  private async useBackend(backend: ClientBackend, loaded: LoadedArtifacts[], warmup: Record<string, readonly number[]>, wasmPrefix: string) {
-    await initBackend(tf, backend, { wasmPrefix });
+  /** Makes `backend` the one the models run on, if it runs them right: the timed second run of each, by model. */
+  private async useBackend(
+    backend: ClientBackend,
+    loaded: LoadedArtifacts[],
+    references: Map<string, Reference>,
+    { warmup, wasmPrefix, wasmThreads }: InitRequest,
+  ): Promise<{ probes: Record<string, Probe>; wasm?: WasmThreading }> {
+    const wasm = await initBackend(tf, backend, { wasmPrefix, wasmThreads });
     for (const model of this.models.values()) model.dispose();
     this.models.clear();
+    const probes: Record<string, Probe> = {};
     for (const { name, artifacts } of loaded) {
       const model = await loadLayersModel({ load: async () => artifacts });
       this.models.set(name, model);
       const shape = warmup[name];
-      if (!shape) continue;
-      // A mid-grey input: any NaN or Inf in the output means the backend computes this model wrongly.
-      const outputs = await runModel(model, { data: new Float32Array(shape.reduce((a, b) => a * b, 1)).fill(0.5), shape: [...shape] });
-      if (outputs.some((o) => hasNonFinite(o.data))) throw new Error(`${name} gives NaN on ${backend}`);
+      const reference = references.get(name);
+      if (shape) {
+        // A mid-grey input: any NaN or Inf in the output means the backend computes this model wrongly.
+        const outputs = await runModel(model, { data: new Float32Array(shape.reduce((a, b) => a * b, 1)).fill(0.5), shape: [...shape] });
+        if (outputs.some((o) => hasNonFinite(o.data))) throw new Error(`${name} gives NaN on ${backend}`);
+      }
+      const input = reference?.input ?? (shape && { data: new Float32Array(shape.reduce((a, b) => a * b, 1)).fill(0.5), shape: [...shape] });
+      if (!input) continue;
+      // Warm now (shaders compiled, memory allocated): this run's time is the backend's speed.
+      const t0 = performance.now();
+      const [output] = await runModel(model, input);
+      probes[name] = { ms: performance.now() - t0, shape: input.shape };
+      if (reference) {
+        const check = checkAgainstReference(output, reference);
+        if (!check.ok) throw new Error(`${name} on ${backend}: ${check.reason}`);
+      }
     }
+    return { probes, wasm };
   }
 
   private model(name: string): LayersModel {
@@ -139,7 +179,7 @@ export class ModelWorker {
           await yieldToEventLoop();
           return output.data;
         },
-        { signal: controller.signal, onProgress: (done, total) => void onProgress(done, total) },
+        { signal: controller.signal, onProgress: (done, total, tile) => void onProgress(done, total, tile) },
       );
       return Comlink.transfer({ value: out, ms: performance.now() - t0 }, [out.data.buffer]);
     }).finally(() => {
@@ -154,4 +194,19 @@ export class ModelWorker {
   cancel(job: number): void {
     this.jobs.get(job)?.abort();
   }
+}
+
+/**
+ * The reference answers the manifest lists for the loaded models, each sha256-checked like a model file. One
+ * computed with other model files than these (a model retrained since) does not apply and is left out.
+ */
+async function fetchReferences(modelsBase: string, loaded: LoadedArtifacts[]): Promise<Map<string, Reference>> {
+  const references = new Map<string, Reference>();
+  for (const { name, entry } of loaded) {
+    const file = entry.artifacts?.[REFERENCE_ARTIFACT];
+    if (!file) continue;
+    const reference = decodeReference(JSON.parse(new TextDecoder().decode(await fetchVerified(modelsBase, file))));
+    if (reference.model === name && referenceFits(reference, entry)) references.set(name, reference);
+  }
+  return references;
 }

@@ -5,6 +5,7 @@ import type { ModelSpec } from "../catalogue";
 import { type BackendName, parseBackendList } from "./backends";
 import { DEFAULT_CHAINS, detectDeviceClass } from "./device-class";
 import { InferenceClient, type InferenceStatus, type ServerRunner } from "./inference-client";
+import { parseThreadCount } from "./wasm-threads";
 
 /**
  * What a demo page needs to run its models, in two hooks: `useModels` (the backend chain, a client on it, and its
@@ -85,7 +86,9 @@ export function useModels({ modelsBase, models, server }: { modelsBase: string; 
 
   useEffect(() => {
     if (chainKey === null) return;
-    const client = new InferenceClient({ modelsBase, ...setup.current, backends: chainKey.split(",") as BackendName[] });
+    // `?threads=N` sets the wasm backend's threads (1 to compare with one thread); by default one per core.
+    const wasmThreads = parseThreadCount(new URLSearchParams(window.location.search).get("threads")) ?? undefined;
+    const client = new InferenceClient({ modelsBase, ...setup.current, backends: chainKey.split(",") as BackendName[], wasmThreads });
     const unsubscribe = client.subscribe((status) => setState({ client, status }));
     void client.start();
     return () => {

@@ -11,10 +11,12 @@ import { evaluationSchema, type FaceScores, type MnistResult } from "../evaluati
 export interface PublishedEvaluation {
   faces: FaceScores | null;
   knn5: MnistResult["knn5"] | null;
+  /** The VAE's test loss terms, nats per digit (the latent page compares a drawn digit's with them). */
+  vaeLoss: MnistResult["vae"] | null;
 }
 
 export async function readPublishedEvaluation(): Promise<PublishedEvaluation> {
-  let json: { faces?: unknown; mnist?: { knn5?: unknown } } = {};
+  let json: { faces?: unknown; mnist?: { knn5?: unknown; vae?: unknown } } = {};
   try {
     json = JSON.parse(await readFile(path.join(/*turbopackIgnore: true*/ process.cwd(), "models", "evaluation.json"), "utf8"));
   } catch {
@@ -24,5 +26,6 @@ export async function readPublishedEvaluation(): Promise<PublishedEvaluation> {
   return {
     faces: faces.safeParse(json?.faces).data ?? null,
     knn5: mnist.shape.knn5.safeParse(json?.mnist?.knn5).data ?? null,
+    vaeLoss: mnist.shape.vae.safeParse(json?.mnist?.vae).data ?? null,
   };
 }

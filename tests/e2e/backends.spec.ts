@@ -5,7 +5,8 @@ import { canvasRgb, denoiseInNode, median, readPsnr, setGaussian, timings, uploa
 
 /**
  * Each rung of the backend chain, reached when the browser flags of this project (playwright.config.ts) switch off
- * the rungs above it; and the page works there: upload, gaussian 0.1, denoised PSNR above the noisy one.
+ * the rungs above it, after giving the DAE's reference answer (lib/reference.ts); and the page works there:
+ * upload, gaussian 0.1, denoised PSNR above the noisy one, the same pixels as the model gives in Node.
  * Writes the measured times to test-results/timings/<backend>.json (a record, not an assertion). Every project runs
  * this file; the whole photo on each backend is in whole-photo.spec.ts, the default chain in default-chain.spec.ts.
  */
@@ -15,7 +16,7 @@ test("the chain ends up on this project's backend, and denoises there as the mod
   await page.goto(`/denoise${query}`);
   await expect(page.getByTestId("backend")).toHaveText(backend, { timeout: 120_000 });
   // The sample face loaded on arrival is denoised: page load -> first denoised image.
-  await waitForResult(page);
+  await waitForResult(page, 180_000);
   const first = await timings(page);
 
   await uploadFace(page);
@@ -25,9 +26,11 @@ test("the chain ends up on this project's backend, and denoises there as the mod
   expect(noisy).toBeGreaterThan(15);
   expect(denoised).toBeGreaterThan(noisy);
 
-  // The same model in Node (tfjs CPU) gives the same output for the page's noisy input.
-  const node = await denoiseInNode(baseURL!, await canvasRgb(page, "noisy"));
-  const shown = await canvasRgb(page, "denoised");
+  // The same model in Node (tfjs CPU) gives the same output for the page's noisy input: the whole photo (64x64).
+  const noisyPixels = await canvasRgb(page, "full-noisy");
+  expect([noisyPixels.width, noisyPixels.height]).toEqual([64, 64]);
+  const node = await denoiseInNode(baseURL!, noisyPixels);
+  const shown = await canvasRgb(page, "full-denoised");
   let max = 0;
   let sum = 0;
   for (let i = 0; i < node.bytes.length; i++) {

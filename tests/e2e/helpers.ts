@@ -70,11 +70,15 @@ export async function reportBackendOnFailure(page: Page, testInfo: TestInfo, see
   await testInfo.attach("backend", { body: report, contentType: "text/plain" });
 }
 
-/** Waits until the page has a backend and a denoised result for its current settings. */
-export async function waitForResult(page: Page) {
-  await expect(page.getByTestId("backend")).toHaveText(BACKEND_NAMES);
-  await expect(page.getByTestId("results")).toHaveAttribute("aria-busy", "false");
-  await expect(page.getByTestId("psnr-denoised")).not.toHaveText("–");
+/**
+ * Waits until the page has a backend and the whole photo denoised for its current settings (the "3. Denoised"
+ * card is busy from the moment a setting changes until the run for it is done).
+ */
+export async function waitForResult(page: Page, timeout?: number) {
+  await expect(page.getByTestId("backend")).toHaveText(BACKEND_NAMES, { timeout });
+  await expect(page.getByTestId("whole")).toHaveAttribute("aria-busy", "false", { timeout });
+  await expect(page.getByTestId("full-result")).toHaveAttribute("data-state", "done", { timeout });
+  await expect(page.getByTestId("whole")).toHaveAttribute("aria-busy", "false", { timeout });
 }
 
 export async function setGaussian(page: Page, level: number) {
@@ -86,16 +90,23 @@ export async function setGaussian(page: Page, level: number) {
 export async function uploadFace(page: Page, file = `${FIXTURES}/a-face.png`) {
   const name = file.split("/").pop()!;
   await page.getByTestId("upload").setInputFiles(file);
-  await expect(page.getByText(name, { exact: false }).first()).toBeVisible();
+  await expect(page.getByTestId("photo-name")).toContainText(name);
 }
 
-export async function readPsnr(page: Page): Promise<{ noisy: number; denoised: number }> {
-  const noisy = Number(await page.getByTestId("psnr-noisy").textContent());
-  const denoised = Number(await page.getByTestId("psnr-denoised").textContent());
+/** PSNR of the noisy and the denoised image: of the close look, or with `prefix` "full-" of the whole photo. */
+export async function readPsnr(page: Page, prefix = ""): Promise<{ noisy: number; denoised: number }> {
+  const noisy = Number(await page.getByTestId(`${prefix}psnr-noisy`).textContent());
+  const denoised = Number(await page.getByTestId(`${prefix}psnr-denoised`).textContent());
   return { noisy, denoised };
 }
 
-/** A canvas' pixels as RGB bytes. */
+/** The whole-photo result's size, from its data attributes. */
+export async function resultSize(page: Page): Promise<{ width: number; height: number }> {
+  const result = page.getByTestId("full-result");
+  return { width: Number(await result.getAttribute("data-width")), height: Number(await result.getAttribute("data-height")) };
+}
+
+/** A canvas' pixels as RGB bytes (the close look's "original", "noisy", "denoised"; the whole photo's "full-noisy", "full-denoised"). */
 export async function canvasRgb(page: Page, testId: string): Promise<{ data: number[]; width: number; height: number }> {
   return page.getByTestId(testId).evaluate((element) => {
     const canvas = element as HTMLCanvasElement;

@@ -1,9 +1,8 @@
 import { mkdirSync } from "node:fs";
-import type { Page } from "@playwright/test";
 import { expect, test } from "./fixtures";
-import * as tf from "@tensorflow/tfjs-core";
-import { EMBEDDING_IDS, MODELS } from "@/lib/catalogue";
-import { hoverAt, LATENT_VIEWPORT, nodeModel, openLatentPage, project } from "./latent-helpers";
+import { EMBEDDING_IDS, RUNS } from "@/lib/catalogue";
+import { fitBulk } from "@/lib/latent";
+import { drawSeven, expectDecodedAt, hoverAt, LATENT_VIEWPORT, latentUnder, openLatentPage, project, shippedCodes } from "./latent-helpers";
 
 /**
  * The MNIST latent page (/latent) in full, run by the webgl and wasm projects (playwright.config.ts); every project
@@ -12,18 +11,6 @@ import { hoverAt, LATENT_VIEWPORT, nodeModel, openLatentPage, project } from "./
  */
 
 test.use({ viewport: LATENT_VIEWPORT });
-
-/** Draws a "7" on the pad (a top bar and a diagonal) with the mouse. */
-async function drawSeven(page: Page) {
-  const pad = page.getByTestId("draw-pad");
-  await pad.scrollIntoViewIfNeeded();
-  const box = (await pad.boundingBox())!;
-  const at = (fx: number, fy: number) => [box.x + fx * box.width, box.y + fy * box.height] as const;
-  await page.mouse.move(...at(0.3, 0.25));
-  await page.mouse.down();
-  for (const [fx, fy] of [[0.5, 0.25], [0.7, 0.25], [0.6, 0.5], [0.5, 0.75]]) await page.mouse.move(...at(fx, fy), { steps: 5 });
-  await page.mouse.up();
-}
 
 test.describe("the latent page", () => {
   test("the scatter shows the 10,000 test digits of each embedding, the legend toggles digits, and the 5-NN accuracies are shown", async ({ page }, testInfo) => {
@@ -49,24 +36,44 @@ test.describe("the latent page", () => {
     await expect(plane).not.toHaveAttribute("data-view", view!);
   });
 
-  test("drawing a digit places a marker at the encoder's mean, and it is reconstructed", async ({ page, baseURL }, testInfo) => {
+  test("each plane opens fitted to the bulk of its codes; the deep autoencoder's says how many codes lie past the edge", async ({ page }, testInfo) => {
     const { backend, query } = project(testInfo);
     await openLatentPage(page, backend, query);
-    await drawSeven(page);
-    await expect(page.getByTestId("latent-plane")).toHaveAttribute("data-marker", /^-?\d+\.\d+,-?\d+\.\d+$/);
-    const marker = (await page.getByTestId("latent-plane").getAttribute("data-marker"))!.split(",").map(Number);
-    // The same encoder in Node, on the 28x28 input the page shows (8-bit, so a small tolerance).
-    const input = await page.getByTestId("drawn-input").evaluate((element) => {
-      const canvas = element as HTMLCanvasElement;
-      const { data } = canvas.getContext("2d")!.getImageData(0, 0, 28, 28);
-      return Array.from({ length: 784 }, (_, i) => data[4 * i] / 255);
-    });
-    expect(input.filter((v) => v > 0.5).length).toBeGreaterThan(20);
-    const encoder = await nodeModel(baseURL!, MODELS.vaeEncoder.key);
-    const mean = tf.tidy(() => Array.from((encoder.predict(tf.tensor2d([input])) as tf.Tensor[])[0].dataSync()));
-    expect(Math.abs(mean[0] - marker[0])).toBeLessThan(0.05);
-    expect(Math.abs(mean[1] - marker[1])).toBeLessThan(0.05);
-    await expect(page.getByTestId("drawn-code")).toContainText("std");
+    for (const id of EMBEDDING_IDS) {
+      const plane = page.getByTestId(id === RUNS.vae.name ? "latent-plane" : `plane-${id}`);
+      const { width } = (await plane.boundingBox())!;
+      const fit = fitBulk(shippedCodes(id).codes);
+      const [cx, cy, scale] = (await plane.getAttribute("data-view"))!.split(",").map(Number);
+      expect(Math.abs(cx - fit.cx), id).toBeLessThan(1e-3);
+      expect(Math.abs(cy - fit.cy), id).toBeLessThan(1e-3);
+      // The canvas's CSS width, less its 1 px border each side, spans the fitted side (to a pixel: the size is rounded).
+      expect(Math.abs(scale * fit.span - (width - 2)), id).toBeLessThan(1.5);
+    }
+    // The autoencoder's long arms of 1s and 7s run past the edge, and the caption says so.
+    const { outside } = fitBulk(shippedCodes(RUNS.ae2d.name).codes);
+    await expect(page.getByTestId(`plane-${RUNS.ae2d.name}-outside`)).toContainText(`${outside.toLocaleString("en")} codes (${Math.round(outside / 100)}%) lie past the edge`);
+    await expect(page.getByTestId(`plane-${RUNS.vae.name}-outside`)).toHaveCount(0);
+    // Reset view returns to the fit after a zoom.
+    const plane = page.getByTestId(`plane-${RUNS.ae2d.name}`);
+    const fitted = (await plane.getAttribute("data-view"))!;
+    await plane.focus();
+    await page.keyboard.press("-");
+    await expect(plane).not.toHaveAttribute("data-view", fitted);
+    await page.keyboard.press("0");
+    await expect(plane).toHaveAttribute("data-view", fitted);
+  });
+
+  test("a pointer that rests on the plane before the page is ready gets its point decoded, not the first digit", async ({ page }, testInfo) => {
+    const { backend, query } = project(testInfo);
+    await page.goto(`/latent${query}`);
+    const plane = page.getByTestId("latent-plane");
+    const box = (await plane.boundingBox())!;
+    const [x, y] = [box.x + 0.3 * box.width, box.y + 0.7 * box.height];
+    await page.mouse.move(x, y);
+    await expect(page.getByTestId("backend")).toHaveText(backend, { timeout: 120_000 });
+    await expect(plane).toHaveAttribute("data-points", "10000");
+    await expectDecodedAt(page, await latentUnder(plane, x, y), "the pointer that was there first");
+    await expect(page.getByTestId("decoded-note")).toHaveCount(0);
   });
 
   test("a finger decodes as it moves, a tap pins, two fingers pinch-zoom", async ({ page }, testInfo) => {
@@ -111,6 +118,7 @@ test.describe("the latent page", () => {
     await page.getByTestId("show-grid").check();
     await drawSeven(page);
     await expect(plane).toHaveAttribute("data-marker", /\d/);
+    await expect(page.getByTestId("drawn-loss")).toHaveAttribute("data-kl", /\d/);
     await page.evaluate(() => window.scrollTo(0, 0));
     await hoverAt(page, 0.62, 0.35);
     // Let the manifold and the marks reach the screen (the screenshot for the README: docs/latent-page.png).

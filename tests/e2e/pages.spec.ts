@@ -41,3 +41,20 @@ test("the home page quotes the shipped models' measured figures from models/eval
   await expect(page.getByText(`${gaussian.dae.psnr.toFixed(2)} dB PSNR on ${evaluation.faces.count.toLocaleString("en")} unseen faces`)).toBeVisible();
   await expect(page.getByText(`VAE ${Math.round(evaluation.mnist.knn5.vae * 100)}%`)).toBeVisible();
 });
+
+test("the home page shows each demo: a face denoised by the shipped model and the latent plane, each linking into it", async ({ page }) => {
+  await page.goto("/");
+  const denoise = page.getByRole("link", { name: /Denoise a face/ });
+  const latent = page.getByRole("link", { name: /Explore the MNIST latent plane/ });
+  await expect(denoise).toHaveAttribute("href", "/denoise");
+  await expect(latent).toHaveAttribute("href", "/latent");
+  const pictures = [...(await denoise.getByRole("img").all()), ...(await latent.getByRole("img").all())];
+  expect(pictures).toHaveLength(3);
+  for (const picture of pictures) {
+    await expect(picture).toHaveJSProperty("complete", true);
+    expect(await picture.evaluate((img) => (img as HTMLImageElement).naturalWidth)).toBeGreaterThan(0);
+  }
+  await expect(denoise.getByRole("img", { name: /denoised by the shipped model/ })).toBeVisible();
+  await latent.click();
+  await expect(page).toHaveURL(/\/latent$/);
+});

@@ -3,6 +3,7 @@ import path from "node:path";
 import sharp from "sharp";
 import { RUNS } from "../../lib/catalogue";
 import { type PixelImage, toRgba } from "../../lib/image";
+import { inverseNormalCdf } from "../../lib/latent";
 
 /**
  * The report's PNG figures. Image grids are drawn into a raw RGBA buffer; the latent scatters and any text are SVG,
@@ -20,28 +21,6 @@ export const FIGURE_PATHS = {
 const FONT = `font-family="DejaVu Sans, Helvetica, Arial, sans-serif"`;
 /** matplotlib's tab10, the palette of most published latent-space plots, one colour per digit. */
 const DIGIT_COLOURS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"];
-
-/**
- * Φ⁻¹, the inverse of the standard normal CDF, by P. J. Acklam's rational approximations (relative error below
- * 1.2e-9): a central one for 0.02425 <= p <= 0.97575 and a tail one, used mirrored, outside.
- */
-export function inverseNormalCdf(p: number): number {
-  if (!(p > 0 && p < 1)) throw new RangeError(`inverseNormalCdf needs 0 < p < 1, got ${p}`);
-  const a = [-39.69683028665376, 220.9460984245205, -275.9285104469687, 138.357751867269, -30.66479806614716, 2.506628277459239];
-  const b = [-54.47609879822406, 161.5858368580409, -155.6989798598866, 66.80131188771972, -13.28068155288572];
-  const c = [-0.007784894002430293, -0.3223964580411365, -2.400758277161838, -2.549732539343734, 4.374664141464968, 2.938163982698783];
-  const d = [0.007784695709041462, 0.3224671290700398, 2.445134137142996, 3.754408661907416];
-  const polynomial = (coefficients: number[], x: number) => coefficients.reduce((sum, k) => sum * x + k, 0);
-  const tailBoundary = 0.02425;
-  if (p < tailBoundary || p > 1 - tailBoundary) {
-    const q = Math.sqrt(-2 * Math.log(Math.min(p, 1 - p)));
-    const lowerTail = polynomial(c, q) / (polynomial(d, q) * q + 1);
-    return p < tailBoundary ? lowerTail : -lowerTail;
-  }
-  const q = p - 0.5;
-  const r = q * q;
-  return (polynomial(a, r) * q) / (polynomial(b, r) * r + 1);
-}
 
 /**
  * The latent points of Kingma & Welling's Fig. 4: z = Φ⁻¹(p) for p = linspace(0.05, 0.95, steps) in each dimension,

@@ -8,7 +8,7 @@ import type { Random } from "../../lib/random";
 import { corrupt, DEFAULT_IMPULSE_SHARE } from "../corruption";
 import { type FaceSet, firstFaces, holdOutFaces, loadFaces } from "../data/faces";
 import { exportLayersModel } from "../export";
-import { buildDae, buildPlainFaceAutoencoder, seededKernels } from "../models";
+import { buildDae, buildPlainFaceAutoencoder, seededKernels, trainOnlyRefinement } from "../models";
 import { readTensor } from "../read-tensor";
 import { NOISE_SETTINGS } from "../evaluation/settings";
 import { DEFAULT_SCHEDULE } from "../schedule";
@@ -29,6 +29,8 @@ export type DaeTaskConfig = CommonConfig &
   DaeArchitecture & {
     /** The share of training images corrupted by impulse noise, salt-and-pepper and masking alike (corruption.ts). */
     impulseShare: number;
+    /** Which layers train: all, or only the refinement head (on a body from --init-from, at a far lower cost a step). */
+    trainLayers: "all" | "refine";
   };
 
 const commonFaceDefaults = {
@@ -147,9 +149,13 @@ export const daeTask: GradientTask<DaeTaskConfig, FaceData> = {
   kind: "gradient",
   run: RUNS.dae,
   description: "blind convolutional denoising autoencoder for 64x64 faces (gaussian, salt-and-pepper, masking, clean)",
-  defaults: { ...commonFaceDefaults, ...DEFAULT_DAE_ARCHITECTURE, impulseShare: DEFAULT_IMPULSE_SHARE },
+  defaults: { ...commonFaceDefaults, ...DEFAULT_DAE_ARCHITECTURE, impulseShare: DEFAULT_IMPULSE_SHARE, trainLayers: "all" },
   loadData: loadFaceData,
-  replica: (config) => faceReplica(MODELS.dae.key, buildDae(config, seededKernels(config.seed))),
+  replica(config) {
+    const model = buildDae(config, seededKernels(config.seed));
+    if (config.trainLayers === "refine") trainOnlyRefinement(model);
+    return faceReplica(MODELS.dae.key, model);
+  },
   prepare(config, data, replica, { log }) {
     log(`validation: ${data.heldOut.source}`);
     return faceRun(data, onlyModel(replica), (clean, count, random) => corruptBatch(clean, count, random, config.impulseShare ?? DEFAULT_IMPULSE_SHARE));

@@ -2,9 +2,15 @@ import type { Metadata } from "next";
 import Link from "next/link";
 import { SiteBreadcrumb } from "@/app/_components/SiteBreadcrumb";
 import { notFound } from "next/navigation";
-import { readShare, SHARE_IMAGES, shareImageUrl } from "@/lib/server/share";
+import { readShare } from "@/lib/server/share";
+import { formatShareDate, SHARE_IMAGES, shareImageUrl } from "@/lib/share-urls";
+import { DeleteShare } from "./DeleteShare";
 
-/** A shared result: the noisy and the denoised face someone chose to share from the denoising page. */
+/**
+ * A shared result: the noisy and the denoised face someone chose to share from the denoising page. An id that is
+ * not a live share (unknown, malformed, expired or deleted) renders ./not-found.tsx with a 404; the sharer's
+ * delete link is this page with `#delete=<token>`, which shows the delete button (./DeleteShare.tsx).
+ */
 
 export const dynamic = "force-dynamic";
 
@@ -28,7 +34,7 @@ export default async function SharePage({ params }: { params: Promise<{ id: stri
       <h1 className="mt-2 text-3xl font-bold tracking-tight">A shared denoised face</h1>
       <p className="mt-3 text-slate-700 dark:text-slate-300">
         {noise.kind === "none" ? "Denoised as it came, with no added noise" : `With ${NOISE_NAMES[noise.kind]} ${noise.level}`}, shared on{" "}
-        {new Date(share.createdAt).toUTCString().replace(/:\d\d GMT$/, " UTC")}.
+        {formatShareDate(share.createdAt)}; kept until {formatShareDate(share.expiresAt)} at the latest.
       </p>
       <div className="mt-6 grid grid-cols-2 gap-4">
         {SHARE_IMAGES.map((name) => (
@@ -49,6 +55,7 @@ export default async function SharePage({ params }: { params: Promise<{ id: stri
           </figure>
         ))}
       </div>
+      <DeleteShare id={share.id} />
       <p className="mt-6">
         <Link href="/denoise" className="text-blue-800 underline hover:no-underline dark:text-blue-300">
           Denoise a face of your own

@@ -10,7 +10,7 @@ export * from "./types";
  * The process's storages, chosen by the environment:
  *
  * - `BLOB_READ_WRITE_TOKEN` set: one Vercel Blob store holds both; the models under `models/` (uploaded there by
- *   `npm run upload-models`), everything else, such as `shares/<id>.png`, at its key.
+ *   `npm run upload-models`), everything else, such as `shares/<id>/share.json`, at its key.
  * - otherwise the local disk: the models straight from the repository's `models/` folder (`MODELS_DIR`, as the
  *   server's model loader reads it), everything else under `DATA_DIR` (default `./data`).
  *

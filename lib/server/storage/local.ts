@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { lstat, mkdir, readdir, readFile, realpath, rename, rm, stat, writeFile } from "node:fs/promises";
+import { lstat, mkdir, readdir, readFile, realpath, rename, rm, rmdir, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
 import {
   byKey,
@@ -110,13 +110,21 @@ export class LocalStorage implements Storage {
 
   async put(key: string, bytes: Uint8Array, { contentType }: PutOptions): Promise<PutResult> {
     const target = this.lexicalPath(key);
-    const folder = await this.prepareFolder(path.dirname(target));
-    const file = path.join(folder, path.basename(target));
-    await this.step(`write ${key}`, async () => {
-      // Metadata first: a crash in between leaves the old bytes under the new type, never a file without its type.
-      await replaceFile(metadataPath(file), JSON.stringify({ contentType } satisfies Metadata));
-      await replaceFile(file, bytes);
-    });
+    // A delete elsewhere in the same folder may remove it, emptied, between our mkdir and our write: then again.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const folder = await this.prepareFolder(path.dirname(target));
+        const file = path.join(folder, path.basename(target));
+        await this.step(`write ${key}`, async () => {
+          // Metadata first: a crash in between leaves the old bytes under the new type, never a file without its type.
+          await replaceFile(metadataPath(file), JSON.stringify({ contentType } satisfies Metadata));
+          await replaceFile(file, bytes);
+        });
+        break;
+      } catch (error) {
+        if (attempt >= 3 || !(error instanceof StorageError && isAbsent(error.cause))) throw error;
+      }
+    }
     return { key, size: bytes.length, sha256: await sha256Hex(bytes) };
   }
 
@@ -131,7 +139,21 @@ export class LocalStorage implements Storage {
       // rm removes a symlink itself, never what it points to.
       await rm(file, { force: true });
       await rm(metadataPath(file), { force: true });
+      await this.removeEmptyFolders(folder);
     });
+  }
+
+  /**
+   * Removes `folder` and then its parents, below the root, while they are empty, so deleted objects leave no
+   * folders behind: every share is a folder, and a disk full of empty ones is still full.
+   */
+  private async removeEmptyFolders(folder: string): Promise<void> {
+    const realRoot = await this.realRoot();
+    if (!realRoot) return;
+    for (let current = folder; current.startsWith(realRoot + path.sep); current = path.dirname(current)) {
+      // Not empty (ENOTEMPTY), or already gone: either way, nothing above it is empty because of us.
+      if (!(await rmdir(current).then(() => true, () => false))) return;
+    }
   }
 
   async list(prefix = ""): Promise<StoredEntry[]> {
@@ -208,7 +230,8 @@ export class LocalStorage implements Storage {
     while (existing !== this.root && !(await this.existingRealPath(existing))) existing = path.dirname(existing);
     await this.step(`create ${path.relative(this.root, folder)}`, () => mkdir(folder, { recursive: true }));
     const real = await this.existingRealPath(folder);
-    if (!real) throw new StorageError(`folder ${folder} vanished while writing`);
+    // As absent as ENOENT: put tries again.
+    if (!real) throw new StorageError(`folder ${folder} vanished while writing`, { cause: Object.assign(new Error("vanished"), { code: "ENOENT" }) });
     return real;
   }
 

@@ -27,7 +27,7 @@ describe("pages", () => {
     expect(nonce(a)).not.toBe(nonce(b));
     // Next hands the page the request headers the proxy set, and reads the nonce from this one.
     expect(a.headers.get("x-middleware-request-content-security-policy")).toBe(a.headers.get("content-security-policy"));
-    expect(a.headers.get("content-security-policy")).toMatch(/script-src 'self' 'nonce-[^']+' 'wasm-unsafe-eval'; worker-src 'self'; connect-src 'self';/);
+    expect(a.headers.get("content-security-policy")).toMatch(/script-src 'self' 'nonce-[^']+' blob: 'wasm-unsafe-eval'; worker-src 'self' blob:; connect-src 'self';/);
   });
 
   it("let the Blob store's origin in when one is configured", () => {
@@ -44,10 +44,12 @@ describe("pages", () => {
     expect((await response.json()).error).toBe("POST is not allowed on this page; it answers GET, HEAD.");
   });
 
-  it("with an address that does not decode show the not-found page under the policy, not a 500", () => {
-    const response = proxy(request("/share/%ff"));
-    expect(response.headers.get("x-middleware-rewrite")).toBe("http://site.example/_malformed-address");
-    expect(response.headers.get("content-security-policy")).toMatch(/'nonce-/);
+  it("with an address that does not decode show the no-such-share or not-found page under the policy, not a 500", () => {
+    for (const [path, page] of [["/share/%ff", "/share/-"], ["/share/%c0%ae", "/share/-"], ["/denoise/%ff", "/_malformed-address"]]) {
+      const response = proxy(request(path));
+      expect(response.headers.get("x-middleware-rewrite"), path).toBe(`http://site.example${page}`);
+      expect(response.headers.get("content-security-policy"), path).toMatch(/'nonce-/);
+    }
   });
 });
 
@@ -71,6 +73,10 @@ describe("API routes", () => {
     expect(passedOn(proxy(request("/api/models/dae/model.json")))).toBe(true);
     expect(passedOn(proxy(request("/api/share/abc/noisy.png", { method: "HEAD" })))).toBe(true);
     expect(passedOn(proxy(request("/api/denoise", { method: "POST" })))).toBe(true);
+    // A share is deleted with DELETE (its sharer's token), and the table says so.
+    expect(passedOn(proxy(request("/api/share/abc", { method: "DELETE" })))).toBe(true);
+    const patch = proxy(request("/api/share/abc", { method: "PATCH" }));
+    expect([patch.status, patch.headers.get("allow")]).toEqual([405, "GET, DELETE, HEAD, OPTIONS"]);
   });
 
   it("answer TRACE, which serve.mjs passes on as GET with the method in a header, with the same 405", async () => {

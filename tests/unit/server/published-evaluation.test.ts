@@ -30,21 +30,22 @@ afterEach(() => {
 });
 
 describe("readPublishedEvaluation", () => {
-  it("reads the shipped evaluation's face scores and 5-NN accuracies", async () => {
+  it("reads the shipped evaluation's face scores, 5-NN accuracies and VAE loss terms", async () => {
     const shipped = JSON.parse(readFileSync("models/evaluation.json", "utf8"));
-    const { faces, knn5 } = await readPublishedEvaluation();
+    const { faces, knn5, vaeLoss } = await readPublishedEvaluation();
     expect(faces?.count).toBe(shipped.faces.count);
     expect(faces?.settings.map((s) => s.dae.psnr)).toEqual(shipped.faces.settings.map((s: { dae: { psnr: number } }) => s.dae.psnr));
     expect(knn5).toEqual(shipped.mnist.knn5);
+    expect(vaeLoss).toEqual(shipped.mnist.vae);
   });
 
   it("gives nulls without the file or with bad JSON, and keeps the good part of a half-broken one", async () => {
-    expect(await readFrom(null)).toEqual({ faces: null, knn5: null });
-    expect(await readFrom("{ not json")).toEqual({ faces: null, knn5: null });
+    expect(await readFrom(null)).toEqual({ faces: null, knn5: null, vaeLoss: null });
+    expect(await readFrom("{ not json")).toEqual({ faces: null, knn5: null, vaeLoss: null });
     const knn5 = Object.fromEntries(EMBEDDING_IDS.map((id, i) => [id, 0.5 + i / 10]));
-    expect(await readFrom(JSON.stringify({ faces: { count: "many" }, mnist: { knn5 } }))).toEqual({ faces: null, knn5 });
+    expect(await readFrom(JSON.stringify({ faces: { count: "many" }, mnist: { knn5, vae: { kl: "six" } } }))).toEqual({ faces: null, knn5, vaeLoss: null });
     // evaluation.json's schema (lib/evaluation.ts) wants every embedding's accuracy.
-    expect(await readFrom(JSON.stringify({ mnist: { knn5: { [EMBEDDING_IDS[0]]: 0.7 } } }))).toEqual({ faces: null, knn5: null });
+    expect(await readFrom(JSON.stringify({ mnist: { knn5: { [EMBEDDING_IDS[0]]: 0.7 } } }))).toEqual({ faces: null, knn5: null, vaeLoss: null });
   });
 });
 

@@ -308,6 +308,31 @@ describe("local filesystem: the root holds", () => {
     expect((await readdir(path.join(root, "some-model"))).filter((name) => name.includes("extra"))).toEqual([".extra.png.meta.json", "extra.png"]);
   });
 
+  it("removes the folders a delete empties, up to the root and no further, so deleted shares leave no folders behind", async () => {
+    const storage = new LocalStorage(root);
+    await storage.put("shares/a/one.png", bytesOf("1"), PNG);
+    await storage.put("shares/a/two.png", bytesOf("2"), PNG);
+    await storage.put("shares/b/one.png", bytesOf("3"), PNG);
+    await storage.delete("shares/a/one.png");
+    expect((await readdir(path.join(root, "shares"))).sort()).toEqual(["a", "b"]);
+    await storage.delete("shares/a/two.png");
+    expect(await readdir(path.join(root, "shares"))).toEqual(["b"]);
+    await storage.delete("shares/b/one.png");
+    expect(await readdir(root)).toEqual([]);
+  });
+
+  it("puts into a folder while deletes empty and remove it", async () => {
+    // The race is narrow (a delete's rmdir between a put's mkdir and its write): without put's retry, 500 rounds
+    // lost a put in the first run that tried.
+    const storage = new LocalStorage(root);
+    for (let round = 0; round < 300; round++) {
+      await storage.put(`f/old-${round}.png`, bytesOf("x"), PNG);
+      await Promise.all([storage.delete(`f/old-${round}.png`), storage.put(`f/new-${round}.png`, bytesOf("y"), PNG)]);
+      expect((await storage.get(`f/new-${round}.png`))?.size).toBe(1);
+      await storage.delete(`f/new-${round}.png`);
+    }
+  });
+
   it("starts from a root that does not exist yet", async () => {
     const storage = new LocalStorage(path.join(root, "not", "yet"));
     expect(await storage.get("a.png")).toBeNull();

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { bytesToFloats, centredCrop, floatsToBytes, fromRgba, pixelImage, toBytes, toFloats, toRgba } from "@/lib/image";
+import { bytesToFloats, centredCrop, cropImage, floatsToBytes, fromRgba, pixelImage, toBytes, toFloats, toRgba } from "@/lib/image";
 
 describe("image conversion", () => {
   it("round-trips bytes through floats exactly", () => {
@@ -40,5 +40,16 @@ describe("image conversion", () => {
   it("the default crop is the largest centred square", () => {
     expect(centredCrop(600, 400)).toEqual({ x: 100, y: 0, size: 400 });
     expect(centredCrop(5, 8)).toEqual({ x: 0, y: 1, size: 5 });
+  });
+});
+
+describe("cropImage", () => {
+  it("cuts a rectangle out as an image of the same value type, and refuses one that leaves the image", () => {
+    const image = pixelImage(Uint8ClampedArray.from({ length: 4 * 3 * 2 }, (_, i) => i), 4, 3, 2);
+    const part = cropImage(image, { x: 1, y: 1, width: 2, height: 2 });
+    expect(part).toMatchObject({ width: 2, height: 2, channels: 2 });
+    expect(part.data).toBeInstanceOf(Uint8ClampedArray);
+    expect(Array.from(part.data)).toEqual([10, 11, 12, 13, 18, 19, 20, 21]);
+    expect(() => cropImage(image, { x: 3, y: 0, width: 2, height: 1 })).toThrow(/not inside a 4x3 image/);
   });
 });

@@ -1,8 +1,25 @@
+import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { DIGIT_SIDE } from "@/lib/catalogue";
-import { gridAxis, gridPoints, interpolate, inverseNormalCdf, toMnistDigit } from "@/lib/latent";
+import { DIGIT_SIDE, EMBEDDING_IDS, LATENT_LABELS_PATH, latentCodesPath } from "@/lib/catalogue";
+import { bulkRange, fitBulk, gridAxis, gridPoints, interpolate, inverseNormalCdf, toMnistDigit } from "@/lib/latent";
+import { createRandom } from "@/lib/random";
 
 describe("inverseNormalCdf", () => {
+  it("matches known quantiles", () => {
+    expect(inverseNormalCdf(0.5)).toBeCloseTo(0, 12);
+    expect(inverseNormalCdf(0.975)).toBeCloseTo(1.959964, 6);
+    expect(inverseNormalCdf(0.05)).toBeCloseTo(-1.644854, 6);
+    expect(inverseNormalCdf(0.001)).toBeCloseTo(-3.090232, 6);
+    expect(inverseNormalCdf(1e-9)).toBeCloseTo(-5.997807, 5);
+  });
+
+  it("is antisymmetric about 0.5 and is infinite at 0 and 1", () => {
+    for (const p of [0.01, 0.02, 0.3]) expect(inverseNormalCdf(1 - p)).toBeCloseTo(-inverseNormalCdf(p), 8);
+    expect(inverseNormalCdf(0)).toBe(-Infinity);
+    expect(inverseNormalCdf(1)).toBe(Infinity);
+    expect(inverseNormalCdf(1.5)).toBeNaN();
+  });
+
   it("matches known quantiles and is odd about 0.5", () => {
     expect(inverseNormalCdf(0.5)).toBeCloseTo(0, 9);
     expect(inverseNormalCdf(0.975)).toBeCloseTo(1.959964, 5);
@@ -58,5 +75,61 @@ describe("toMnistDigit", () => {
 
   it("an empty pad gives zeros", () => {
     expect(toMnistDigit(new Float32Array(100), 10, 10).every((v) => v === 0)).toBe(true);
+  });
+});
+
+describe("fitting a plane to the bulk of its codes", () => {
+  const random = createRandom(5);
+  const gaussian = (n: number) => Float32Array.from({ length: n }, () => random.normal());
+
+  it("a Gaussian axis: the 1st to 99th percentile", () => {
+    const [low, high] = bulkRange(gaussian(20_000));
+    expect(low).toBeCloseTo(-2.326, 1);
+    expect(high).toBeCloseTo(2.326, 1);
+  });
+
+  it("a long arm (a fifth of the codes, far out) stops at Tukey's fence instead", () => {
+    const values = Float32Array.from([...gaussian(8000), ...Array.from({ length: 2000 }, () => 40 + 5 * random.normal())]);
+    const [low, high] = bulkRange(values);
+    expect(low).toBeCloseTo(-2.326, 0);
+    // The 99th percentile is about 50; the fence, 1.5 interquartile ranges above the upper quartile, is near 5.
+    expect(high).toBeGreaterThan(2);
+    expect(high).toBeLessThan(8);
+  });
+
+  it("ignores non-finite values and survives no values", () => {
+    expect(bulkRange(Float32Array.from([NaN, -Infinity, ...Array.from({ length: 101 }, (_, i) => i + 1), Infinity]))).toEqual([2, 100]);
+    expect(bulkRange(new Float32Array(0))).toEqual([0, 0]);
+    expect(fitBulk(new Float32Array(0)).outside).toBe(0);
+  });
+
+  it("a square view with a margin, counting the codes left outside", () => {
+    const view = fitBulk(Float32Array.from([0, 0, 10, 2, 0, 2, 10, 0, 1000, 0]), 0.1);
+    expect(view.span).toBeCloseTo(11, 6);
+    expect(view.cx).toBeCloseTo(5, 6);
+    expect(view.cy).toBeCloseTo(1, 6);
+    expect(view.outside).toBe(1);
+  });
+
+  it("the shipped codes: every digit in view in each plane; only the deep autoencoder's long arms run past the edge", () => {
+    const labels = Array.from(readFileSync(`models/${LATENT_LABELS_PATH}`));
+    for (const id of EMBEDDING_IDS) {
+      const bytes = readFileSync(`models/${latentCodesPath(id)}`);
+      const codes = new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length));
+      const view = fitBulk(codes);
+      const [inside, total] = [Array(10).fill(0), Array(10).fill(0)];
+      labels.forEach((label, i) => {
+        total[label]++;
+        if (Math.abs(codes[2 * i] - view.cx) <= view.span / 2 && Math.abs(codes[2 * i + 1] - view.cy) <= view.span / 2) inside[label]++;
+      });
+      const shown = inside.map((n, digit) => n / total[digit]);
+      // Each digit at least starts in view (its arm, for the autoencoder), and at least eight are shown whole.
+      for (const [digit, fraction] of shown.entries()) expect(fraction, `${id}: digit ${digit}`).toBeGreaterThan(0.2);
+      expect(shown.filter((fraction) => fraction > 0.9).length, id).toBeGreaterThanOrEqual(8);
+      const outside = view.outside / labels.length;
+      // The 1st-99th percentile fit of the autoencoder left out 1%; the fences cut its arms of 1s and 7s.
+      if (id === "ae2d") expect(outside).toBeGreaterThan(0.03);
+      expect(outside, id).toBeLessThan(id === "ae2d" ? 0.25 : 0.03);
+    }
   });
 });

@@ -6,8 +6,9 @@ import { blobStoreOrigin, contentSecurityPolicy, newNonce, policyDirectives, sec
 describe("the Content-Security-Policy", () => {
   it("lets the site's scripts, workers and WebAssembly run, and nothing inline without the nonce", () => {
     const directives = policyDirectives({ nonce: "abc" });
-    expect(directives["script-src"]).toEqual(["'self'", "'nonce-abc'", "'wasm-unsafe-eval'"]);
-    expect(directives["worker-src"]).toEqual(["'self'"]);
+    // blob: for tfjs' WebAssembly threads, whose workers start from blob: URLs.
+    expect(directives["script-src"]).toEqual(["'self'", "'nonce-abc'", "blob:", "'wasm-unsafe-eval'"]);
+    expect(directives["worker-src"]).toEqual(["'self'", "blob:"]);
     expect(directives["frame-ancestors"]).toEqual(["'none'"]);
     expect(directives["object-src"]).toEqual(["'none'"]);
     expect(directives["img-src"]).toEqual(["'self'", "data:", "blob:"]);
@@ -31,6 +32,9 @@ describe("the security headers", () => {
     expect(production["X-Content-Type-Options"]).toBe("nosniff");
     expect(production["Referrer-Policy"]).toBe("same-origin");
     expect(production["Permissions-Policy"]).toMatch(/^([a-z-]+=\(\)(, )?)+$/);
+    // Cross-origin isolation for WebAssembly threads, in the same set.
+    expect(production["Cross-Origin-Opener-Policy"]).toBe("same-origin");
+    expect(production["Cross-Origin-Embedder-Policy"]).toBe("require-corp");
   });
 });
 

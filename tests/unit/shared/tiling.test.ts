@@ -117,6 +117,23 @@ describe("runTiled with the DAE", () => {
     const copy = await runTiled(image, { tile: 8, margin: 4, multiple: 2 }, identity);
     expect(Array.from(copy.data)).toEqual(Array.from(image.data));
   });
+
+  it("hands over each tile's output as it finishes: together they are the result", async () => {
+    const image = randomImage(21, 13, 2);
+    const painted = new Uint8ClampedArray(image.data.length);
+    const invert = (input: Float32Array) => input.map((v) => 1 - v);
+    const result = await runTiled(image, { tile: 8, margin: 4, multiple: 2 }, invert, {
+      onProgress: (done, _total, tile) => {
+        expect(tile === undefined).toBe(done === 0);
+        if (!tile) return;
+        const { rect, data } = tile;
+        expect(data.length).toBe(rect.width * rect.height * 3);
+        for (let y = 0; y < rect.height; y++) painted.set(data.subarray(y * rect.width * 3, (y + 1) * rect.width * 3), ((rect.y + y) * 21 + rect.x) * 3);
+      },
+    });
+    expect(Array.from(painted)).toEqual(Array.from(result.data));
+    expect(result.data[0]).toBe(255 - image.data[0]);
+  });
 });
 
 describe("DAE geometry", () => {

@@ -33,14 +33,15 @@ describe("loadImageFolder on the fixture photos", async () => {
   const image = (index: number) => loaded.pixels.subarray(index * FACE_BYTES, (index + 1) * FACE_BYTES);
 
   it("decodes every photo, in name order, to 64x64 RGB", () => {
-    expect(loaded.count).toBe(4);
+    expect(loaded.count).toBe(5);
     expect(loaded.files.map((file) => path.basename(file))).toEqual([
       "a-face.png",
       "b-transparent.png",
       "c-wide.jpg",
       "d-rotated.jpg",
+      "e-portrait.jpg",
     ]);
-    expect(loaded.pixels.length).toBe(4 * FACE_BYTES);
+    expect(loaded.pixels.length).toBe(5 * FACE_BYTES);
   });
 
   it("returns a lossless 64x64 PNG byte for byte", () => {

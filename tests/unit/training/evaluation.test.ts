@@ -9,12 +9,11 @@ import { type PixelImage, pixelImage } from "@/lib/image";
 import type { ModelEntry } from "@/lib/manifest";
 import { psnr } from "@/lib/metrics";
 import { applyNoise } from "@/lib/noise";
-import { createRandom } from "@/lib/random";
 import { evaluate } from "@/training/evaluate";
 import { loadAnchors } from "@/training/evaluation/anchors";
 import { bestParameterByPsnr, gaussianBlur, GAUSSIAN_BLUR, meanPerImage, medianFilter } from "@/training/evaluation/classical";
-import { inverseNormalCdf, latentGridCoordinates } from "@/training/evaluation/figures";
-import { knnAccuracy, knnClassify, type LabelledCodes } from "@/training/evaluation/knn";
+import { latentGridCoordinates } from "@/training/evaluation/figures";
+import { inverseNormalCdf } from "@/lib/latent";
 import { NOISE_SETTINGS } from "@/training/evaluation/settings";
 import { exportDataFile, exportLayersModel, updateManifest } from "@/training/export";
 import { buildDae, buildDigitDecoder, buildDigitEncoder, buildVaeEncoder } from "@/training/models";
@@ -77,63 +76,7 @@ describe("classical filters", () => {
   });
 });
 
-/** The plain definition: sort all training codes by distance, vote among the first k, ties to the nearest label. */
-function bruteForceClassify(train: LabelledCodes, x: number, y: number, k: number): number {
-  const order = Array.from(train.labels, (_, i) => i).sort(
-    (a, b) => (train.codes[2 * a] - x) ** 2 + (train.codes[2 * a + 1] - y) ** 2 - ((train.codes[2 * b] - x) ** 2 + (train.codes[2 * b + 1] - y) ** 2),
-  );
-  const nearest = order.slice(0, k).map((i) => train.labels[i]);
-  const count = (label: number) => nearest.filter((l) => l === label).length;
-  const most = Math.max(...nearest.map(count));
-  return nearest.find((label) => count(label) === most)!;
-}
-
-describe("k-NN accuracy of 2-D codes", () => {
-  const train: LabelledCodes = {
-    // Digit 0 around the origin, 1 around (5, 5), and one stray 1 at (0.5, 0).
-    codes: Float32Array.from([0, 0, 0.1, 0, 0, 0.1, 5, 5, 5.1, 5, 5, 5.1, 0.5, 0]),
-    labels: Uint8Array.from([0, 0, 0, 1, 1, 1, 1]),
-  };
-
-  it("votes by majority among the k nearest training codes", () => {
-    expect(Array.from(knnClassify(train, Float32Array.from([0.05, 0.05, 4.9, 5.2, 0.6, 0]), 3))).toEqual([0, 1, 0]);
-    expect(knnAccuracy(train, { codes: Float32Array.from([0.05, 0.05, 4.9, 5.2, 0.6, 0]), labels: Uint8Array.from([0, 1, 1]) }, 3)).toBeCloseTo(2 / 3, 10);
-  });
-
-  it("breaks a tie by the nearest of the tied labels", () => {
-    // Nearest to (0.45, 0): the stray 1 (0.05 away), then the 0 at (0.1, 0): one vote each, and the 1 is nearer.
-    expect(knnClassify(train, Float32Array.from([0.45, 0]), 2)[0]).toBe(1);
-    // Nearest to (0.28, 0): the 0 at (0.1, 0) (0.18 away), then the stray 1 (0.22 away).
-    expect(knnClassify(train, Float32Array.from([0.28, 0]), 2)[0]).toBe(0);
-  });
-
-  it("agrees with a brute-force search on random codes", () => {
-    const random = createRandom(3);
-    const randomCodes = (count: number): LabelledCodes => ({
-      codes: Float32Array.from({ length: 2 * count }, () => random.normal()),
-      labels: Uint8Array.from({ length: count }, () => Math.floor(random.uniform() * 10)),
-    });
-    const [many, queries] = [randomCodes(600), randomCodes(200)];
-    const predicted = knnClassify(many, queries.codes, 5);
-    for (let i = 0; i < 200; i++) expect(predicted[i], `query ${i}`).toBe(bruteForceClassify(many, queries.codes[2 * i], queries.codes[2 * i + 1], 5));
-  });
-});
-
-describe("inverse normal CDF and the latent grid", () => {
-  it("matches known quantiles", () => {
-    expect(inverseNormalCdf(0.5)).toBeCloseTo(0, 12);
-    expect(inverseNormalCdf(0.975)).toBeCloseTo(1.959964, 6);
-    expect(inverseNormalCdf(0.05)).toBeCloseTo(-1.644854, 6);
-    expect(inverseNormalCdf(0.001)).toBeCloseTo(-3.090232, 6);
-    expect(inverseNormalCdf(1e-9)).toBeCloseTo(-5.997807, 5);
-  });
-
-  it("is antisymmetric about 0.5 and refuses 0 and 1", () => {
-    for (const p of [0.01, 0.02, 0.3]) expect(inverseNormalCdf(1 - p)).toBeCloseTo(-inverseNormalCdf(p), 8);
-    expect(() => inverseNormalCdf(0)).toThrow(RangeError);
-    expect(() => inverseNormalCdf(1)).toThrow(RangeError);
-  });
-
+describe("the latent grid", () => {
   it("spaces the grid by Φ⁻¹ of 0.05..0.95, z1 to the right and z2 upwards", () => {
     const grid = latentGridCoordinates(20);
     expect(grid).toHaveLength(20 * 20 * 2);

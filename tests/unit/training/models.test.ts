@@ -10,6 +10,7 @@ import {
   buildPlainFaceAutoencoder,
   buildVaeEncoder,
   pixelShuffle,
+  trainOnlyRefinement,
   sampleLatent,
   vaeLossTerms,
 } from "@/training/models";
@@ -55,6 +56,14 @@ describe("pixel shuffle as stock layers", () => {
     expect(y.shape).toEqual([1, 20, 12, 3]);
     expect(model.trainableWeights.length).toBe(model.getWeights().length - 2);
     tf.dispose(y);
+  });
+
+  it("trainOnlyRefinement leaves only the head's convolutions trainable, and needs a head", () => {
+    const model = buildDae({ filters: 8, depth: 1, refine: 2, refineFilters: 4 });
+    trainOnlyRefinement(model);
+    // Two head convolutions and the head's output, each a kernel and a bias.
+    expect(model.trainableWeights.map((w) => w.shape)).toEqual([[3, 3, 6, 4], [4], [3, 3, 4, 4], [4], [3, 3, 4, 3], [3]]);
+    expect(() => trainOnlyRefinement(buildDae({ filters: 8, depth: 1 }))).toThrow(/needs a refinement head/);
   });
 });
 

@@ -5,6 +5,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import "@tensorflow/tfjs-backend-cpu";
 import * as tf from "@tensorflow/tfjs-core";
 import { parseManifest } from "@/lib/manifest";
+import type { LayersModel } from "@tensorflow/tfjs-layers";
 import { loadModelFromFile } from "@/training/model-files";
 import { nodeSha256 } from "../../helpers/sha256";
 import { learningRateAt } from "@/training/schedule";
@@ -81,15 +82,26 @@ describe("npm run train", () => {
     const input = tf.randomUniform([1, 64, 64, 3], 0, 1, "float32", 7);
     const trained = await loadModelFromFile(trainedFile);
     const before = (trained.predict(input) as tf.Tensor).arraySync();
-    const trainedWeights = trained.getWeights().length;
+    const trainedLayers = trained.layers.filter((layer) => layer.weights.length > 0).length;
 
     // A learning rate of 1e-9: after its two steps the model is still where --init-from put it.
     const refined = await train([RUNS.dae.name, ...common, "--refine", "1", "--refine-filters", "4", "--lr", "1e-9", "--init-from", trainedFile, "--checkpoint-dir", path.join(work, "ckpt-dae-refine")]);
     expect(refined.status, refined.stderr).toBe(0);
-    expect(refined.stdout).toMatch(new RegExp(`started from .*: ${trainedWeights} of ${trainedWeights + 4} weights`));
-    const after = (await loadModelFromFile(trainedFile)).predict(input) as tf.Tensor;
+    expect(refined.stdout).toMatch(new RegExp(`started from .*: ${trainedLayers} of ${trainedLayers + 2} layers`));
+    const refinedModel = await loadModelFromFile(trainedFile);
+    const after = refinedModel.predict(input) as tf.Tensor;
     // The head's last convolution starts at zero, so the new model's output is the trained body's.
     expect(tf.max(tf.abs(tf.sub(after, before))).dataSync()[0]).toBeLessThan(1e-4);
+
+    // --train-layers refine (from the refined model): the head learns, everything before it stays as it was given.
+    const layerValues = (model: LayersModel) => model.layers.filter((layer) => layer.weights.length > 0).map((layer) => layer.getWeights().map((w) => w.dataSync()));
+    const refinedValues = layerValues(refinedModel);
+    const headOnly = await train([RUNS.dae.name, ...common, "--refine", "1", "--refine-filters", "4", "--lr", "1e-2", "--train-layers", "refine", "--init-from", trainedFile, "--checkpoint-dir", path.join(work, "ckpt-dae-head")]);
+    expect(headOnly.status, headOnly.stderr).toBe(0);
+    const headTrained = layerValues(await loadModelFromFile(trainedFile));
+    refinedValues.slice(0, trainedLayers).forEach((weights, i) => expect(headTrained[i], `layer ${i}`).toEqual(weights));
+    // The head's output convolution started at zero and has learned something.
+    expect(Math.max(...headTrained.at(-1)![0].map(Math.abs))).toBeGreaterThan(0);
 
     const misfit = await train([RUNS.dae.name, ...common, "--filters", "4", "--init-from", trainedFile, "--checkpoint-dir", path.join(work, "ckpt-dae-misfit")]);
     expect(misfit.status).not.toBe(0);

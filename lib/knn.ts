@@ -1,8 +1,9 @@
 /**
  * k-nearest-neighbour classification of 2-D codes: how well a latent plane separates the digits (the number the
- * 2006 paper's Fig. 3 shows by eye). Each test code gets the majority label of its k nearest training codes.
+ * 2006 paper's Fig. 3 shows by eye), and which digit a drawn digit's code lands among on the latent page. Each
+ * query gets the majority label of its k nearest reference codes; a tie goes to the nearest of the tied labels.
  *
- * The training codes are sorted by x once; each query then walks outwards from its own x in both directions and
+ * The reference codes are sorted by x once; each query then walks outwards from its own x in both directions and
  * stops as soon as the x distance alone exceeds its k-th best distance. For 10,000 queries among 60,000 codes that
  * looks at a few hundred candidates per query instead of all of them.
  */
@@ -80,28 +81,57 @@ class NearestList {
   }
 }
 
-function classify(train: SortedCodes, x: number, y: number, k: number): number {
-  const nearest = new NearestList(k);
-  const consider = (i: number) => nearest.offer((train.xs[i] - x) ** 2 + (train.ys[i] - y) ** 2, train.labels[i]);
-  const start = lowerBound(train.xs, x);
-  let [left, right] = [start - 1, start];
-  for (;;) {
-    const leftGap = left >= 0 ? (x - train.xs[left]) ** 2 : Infinity;
-    const rightGap = right < train.xs.length ? (train.xs[right] - x) ** 2 : Infinity;
-    // Every code further out on either side is at least this far away in x alone.
-    if (Math.min(leftGap, rightGap) >= nearest.bound) break;
-    if (leftGap <= rightGap) consider(left--);
-    else consider(right++);
+/** The k nearest neighbours of one query and their vote. */
+export interface Neighbours {
+  /** Their labels, nearest first. */
+  labels: number[];
+  /** The winning label. */
+  vote: number;
+}
+
+/** Labelled 2-D codes, indexed once for any number of k-NN queries. */
+export class NearestCodes {
+  private readonly sorted: SortedCodes;
+
+  constructor(reference: LabelledCodes) {
+    if (reference.labels.length === 0) throw new RangeError("k-NN needs at least one reference code");
+    this.sorted = sortByX(reference);
   }
-  return nearest.vote();
+
+  /** The k nearest reference codes to (x, y), and the label they vote for. */
+  nearest(x: number, y: number, k: number): Neighbours {
+    const found = this.search(x, y, k);
+    return { labels: Array.from(found.labels.subarray(0, found.size)), vote: found.vote() };
+  }
+
+  /** The label the k nearest reference codes to (x, y) vote for. */
+  classify(x: number, y: number, k: number): number {
+    return this.search(x, y, k).vote();
+  }
+
+  private search(x: number, y: number, k: number): NearestList {
+    const { xs, ys, labels } = this.sorted;
+    const nearest = new NearestList(k);
+    const consider = (i: number) => nearest.offer((xs[i] - x) ** 2 + (ys[i] - y) ** 2, labels[i]);
+    const start = lowerBound(xs, x);
+    let [left, right] = [start - 1, start];
+    for (;;) {
+      const leftGap = left >= 0 ? (x - xs[left]) ** 2 : Infinity;
+      const rightGap = right < xs.length ? (xs[right] - x) ** 2 : Infinity;
+      // Every code further out on either side is at least this far away in x alone.
+      if (Math.min(leftGap, rightGap) >= nearest.bound) break;
+      if (leftGap <= rightGap) consider(left--);
+      else consider(right++);
+    }
+    return nearest;
+  }
 }
 
 /** Predicted labels of the test codes by a k-NN vote among the training codes. */
 export function knnClassify(train: LabelledCodes, test: Float32Array, k: number): Uint8Array {
-  if (train.labels.length === 0) throw new RangeError("k-NN needs at least one training code");
-  const sorted = sortByX(train);
+  const index = new NearestCodes(train);
   const predictions = new Uint8Array(test.length / 2);
-  for (let i = 0; i < predictions.length; i++) predictions[i] = classify(sorted, test[2 * i], test[2 * i + 1], k);
+  for (let i = 0; i < predictions.length; i++) predictions[i] = index.classify(test[2 * i], test[2 * i + 1], k);
   return predictions;
 }
 
