@@ -7,8 +7,9 @@ export { expect };
  * page watched for Content-Security-Policy violations, so that each page test on each backend project also proves
  * the pages run under the site's policy (lib/security-headers.ts). A violation fails the test that caused it, named:
  * - in a page: its `securitypolicyviolation` event, which says the directive and what was blocked;
- * - in a worker, where no page script can listen: the console error the browser writes for it ("Refused to ...
- *   because it violates the following Content Security Policy directive").
+ * - in the inference worker: the console error it writes for its own `securitypolicyviolation` events
+ *   (lib/browser/inference.worker.ts), since Playwright passes on no line the browser itself logs in a worker;
+ *   the browser's own console lines for the page's violations are kept too.
  * A test that provokes violations on purpose reads them from `cspViolations` and empties the list.
  */
 export const test = base.extend<{ cspViolations: string[] }>({
