@@ -1,12 +1,6 @@
 import { type FileEntry, type Manifest, parseManifest } from "../manifest";
 import { type LoadedArtifacts, ModelIntegrityError, modelArtifacts } from "../model-artifacts";
 import { sha256Hex } from "../sha256";
-import { z } from "zod";
-
-// zod compiles a fast parser with `new Function` when it may, and finds out by trying; under the pages'
-// Content-Security-Policy (no 'unsafe-eval') the try is refused and reported as a violation. The manifest is the
-// only thing the browser parses with zod, and its interpreted parser is plenty.
-z.config({ jitless: true });
 
 /**
  * Fetching models in the browser (or a worker) from the app's `/api/models` route or a Blob store with the same
