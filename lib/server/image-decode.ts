@@ -5,7 +5,6 @@ import { centredCrop, type Crop, type PixelImage } from "../image";
 import { sniffImage } from "../image-sniff";
 import { MAX_PIXELS, MAX_UPLOAD_BYTES, tooManyBytesMessage, tooManyPixelsMessage } from "../limits";
 import { HttpError } from "./http";
-import { errorMessage } from "../errors";
 
 type ByteImage = PixelImage<Uint8ClampedArray>;
 
@@ -62,8 +61,9 @@ async function toRgb(image: Sharp): Promise<ByteImage> {
   let result: { data: Buffer; info: OutputInfo };
   try {
     result = await image.removeAlpha().raw().toBuffer({ resolveWithObject: true });
-  } catch (error) {
-    throw new HttpError(422, `The image could not be decoded: ${errorMessage(error)}`);
+  } catch {
+    // Not sharp's own message: it names libvips' internals (loaders, buffers), nothing the sender can act on.
+    throw new HttpError(422, "The image could not be decoded: it may be damaged or truncated.");
   }
   const { data, info } = result;
   if (info.channels !== 3) throw new HttpError(422, `Unexpected ${info.channels}-channel image after decoding.`);
