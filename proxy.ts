@@ -8,7 +8,8 @@ import { isDecodablePath } from "@/lib/share-urls";
  * Runs before the pages and the API routes (Next 16's proxy, formerly middleware); docs/server.md, "Security
  * headers" and "Errors":
  * - pages: a fresh nonce per request in the Content-Security-Policy, which Next reads from the request's header and
- *   puts on every script it writes (so the pages render per request); a method other than GET or HEAD, 405 JSON;
+ *   puts on every script it writes (so the pages render per request); a method other than GET or HEAD, 405 JSON,
+ *   here and on the public folder's files (Next's file server answers those 500 text/plain);
  * - a path whose percent-encoding does not decode (`%ff`, `%c0%ae`): 400 JSON on /api, the styled "no such share"
  *   page under /share/ and the not-found page elsewhere (404), where Next's own decoding would answer 500 text/plain;
  * - /api: 404 JSON for a path no route serves, OPTIONS answered and 405 JSON with `Allow` for a method the route
@@ -44,7 +45,7 @@ export function proxy(request: NextRequest): Response {
     return withNonce(request, new URL(notFound, request.url));
   }
   if (api) return checkApiRequest(request, path, method);
-  if (!PAGE_METHODS.includes(method)) return methodNotAllowed(method, "this page", PAGE_METHODS);
+  if (!PAGE_METHODS.includes(method)) return methodNotAllowed(method, path, PAGE_METHODS);
   return withNonce(request);
 }
 
@@ -95,8 +96,9 @@ function withNonce(request: NextRequest, rewriteTo?: URL): Response {
 // Matchers must be literals (Next reads them at build time). A request runs the proxy when any entry matches.
 export const config = {
   matcher: [
-    // Pages; not /api, Next's static chunks or the public folder's files (no HTML there, no script to nonce).
-    "/((?!api/|_next/static|_next/image|tfjs-wasm/|samples/|favicon.ico).*)",
+    // Pages and the public folder's files (for their 405: the nonce is wasted on them, and harmless); not /api or
+    // Next's static chunks, dozens a page load, whose other methods get Next's own 404.
+    "/((?!api/|_next/static|_next/image).*)",
     // API requests without a body: the table's 404, 405 and OPTIONS, and the cross-site check for a DELETE.
     { source: "/api/:path*", missing: [{ type: "header", key: "content-length" }, { type: "header", key: "transfer-encoding" }] },
     // API requests with a body, only from a browser on another site (Sec-Fetch-Site, or Origin where a browser

@@ -128,7 +128,7 @@ test.describe("security headers", () => {
 });
 
 test.describe("JSON errors", () => {
-  test("a method a route does not take: 405 with Allow and a JSON body, from the one table of routes", async () => {
+  test("a method a route, page or file does not take: 405 with Allow and a JSON body, from the one table of routes", async () => {
     const base = baseOf();
     for (const route of API_ROUTES) {
       const path = route.path.replace(/\[\.\.\.\w+\]/, "manifest.json").replace(/\[\w+\]/g, "x");
@@ -141,6 +141,15 @@ test.describe("JSON errors", () => {
     }
     const options = await fetch(`${base}/api/denoise`, { method: "OPTIONS" });
     expect([options.status, options.headers.get("allow")]).toEqual([204, "POST, OPTIONS"]);
+    // Pages and the public folder's files (which Next's file server answered 500 text/plain), with a body or none.
+    for (const path of ["/denoise", "/samples/face-101.png", "/tfjs-wasm/tfjs-backend-wasm-simd.wasm", "/illustrations/how-clean.png"]) {
+      for (const [method, body] of [["POST", "a=b"], ["PUT", undefined], ["DELETE", undefined], ["OPTIONS", undefined]]) {
+        const response = await fetch(`${base}${path}`, { method, body });
+        expect.soft(response.status, `${method} ${path}`).toBe(405);
+        expect.soft(response.headers.get("allow"), `${method} ${path}`).toBe("GET, HEAD");
+        expect.soft((await response.json()).error, `${method} ${path}`).toBe(`${method} is not allowed on ${path}; it answers GET, HEAD.`);
+      }
+    }
   });
 
   test("TRACE (which fetch cannot send) gets the same 405, not 500 text/plain; TRACK, which Node cannot parse, 400 JSON", async () => {

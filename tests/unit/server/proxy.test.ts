@@ -41,7 +41,7 @@ describe("pages", () => {
     const response = proxy(request("/denoise", { method: "POST" }));
     expect(response.status).toBe(405);
     expect(response.headers.get("allow")).toBe("GET, HEAD");
-    expect((await response.json()).error).toBe("POST is not allowed on this page; it answers GET, HEAD.");
+    expect((await response.json()).error).toBe("POST is not allowed on /denoise; it answers GET, HEAD.");
   });
 
   it("with an address that does not decode show the no-such-share or not-found page under the policy, not a 500", () => {
