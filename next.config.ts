@@ -1,21 +1,16 @@
 import type { NextConfig } from "next";
+import { blobStoreOrigin, securityHeaders } from "./lib/security-headers";
 
-/**
- * Cross-origin isolation, on every response: the browser gives an isolated page (and its workers) SharedArrayBuffer,
- * which tfjs' WebAssembly threads need (lib/browser/wasm-threads.ts). `require-corp`, not `credentialless`: Safari
- * isolates only with `require-corp`, and everything the pages load is same-origin (models through /api/models,
- * shared images through /api/share, tfjs' files from /tfjs-wasm); a cross-origin `fetch` with CORS still works,
- * only a no-cors subresource from another origin would need `Cross-Origin-Resource-Policy`. The worker scripts
- * (/_next/static) carry the headers too: a dedicated worker is isolated by its own script's response. tfjs'
- * pthread workers start from `blob:` URLs: a Content-Security-Policy needs `worker-src 'self' blob:` and
- * `script-src ... blob:` beside these.
- */
-const CROSS_ORIGIN_ISOLATION_HEADERS = [
-  { key: "Cross-Origin-Opener-Policy", value: "same-origin" },
-  { key: "Cross-Origin-Embedder-Policy", value: "require-corp" },
-];
+const blobOrigin = blobStoreOrigin(process.env.BLOB_READ_WRITE_TOKEN, process.env.BLOB_ACCESS);
 
 const nextConfig: NextConfig = {
+  poweredByHeader: false,
+  // Every response, static files and API answers included (lib/security-headers.ts: the security headers and
+  // cross-origin isolation for WebAssembly threads); proxy.ts puts the request's nonce into the pages' policy.
+  async headers() {
+    const headers = securityHeaders({ production: process.env.NODE_ENV === "production", extraOrigins: blobOrigin ? [blobOrigin] : [] });
+    return [{ source: "/:path*", headers: Object.entries(headers).map(([key, value]) => ({ key, value })) }];
+  },
   // tfjs must stay outside the server bundle: the wasm backend looks for its .wasm files next to its own
   // module file, which bundling would move.
   serverExternalPackages: [
@@ -36,9 +31,10 @@ const nextConfig: NextConfig = {
   // ship it with them.
   outputFileTracingIncludes: {
     "/api/**/*": ["./models/**/*"],
-  },
-  async headers() {
-    return [{ source: "/:path*", headers: CROSS_ORIGIN_ISOLATION_HEADERS }];
+    // The pages render per request (for the CSP nonce: proxy.ts) and read their figures then.
+    "/": ["./models/evaluation.json"],
+    "/denoise": ["./models/evaluation.json"],
+    "/latent": ["./models/evaluation.json"],
   },
 };
 

@@ -26,7 +26,10 @@ import { defineConfig, type PlaywrightTestConfig } from "@playwright/test";
  *   wasm            pages.spec.ts (each page loads clean), wasm-threads.spec.ts (threads, their pixels, the fallback)
  *   server          deno.spec.ts and bundle.spec.ts (Node-side checks of the build), abuse-shares.spec.ts (share
  *                   limits, deletion and bad ids against a hostile visitor), abuse-inference.spec.ts (the server's
- *                   event loop stays free under full-resolution work: issue 15, finding 1)
+ *                   event loop stays free under full-resolution work), abuse-http.spec.ts (a hostile visitor:
+ *                   security headers, JSON errors, cross-site refusal, timeouts)
+ * Every spec takes `test` from tests/e2e/fixtures.ts, which fails a test whose page violates the site's
+ * Content-Security-Policy.
  * Timings are not tests: the latent page's hover latency is measured by `npm run bench:browser`.
  */
 
@@ -85,6 +88,6 @@ export default defineConfig({
     project("webgpu", ["--enable-unsafe-webgpu"], "?backends=webgpu,webgl,wasm,cpu,server", ["default-chain.spec.ts"]),
     project("wasm", ["--use-gl=disabled"], "", ["latent.spec.ts", "pages.spec.ts", "wasm-threads.spec.ts"]),
     project("cpu", ["--use-gl=disabled", "--js-flags=--jitless"], ""),
-    project("server", ["--use-gl=disabled", "--js-flags=--jitless"], "?backends=webgpu,webgl,wasm,server", ["denoise-flow.spec.ts", "deno.spec.ts", "bundle.spec.ts", "abuse-shares.spec.ts", "abuse-inference.spec.ts"]),
+    project("server", ["--use-gl=disabled", "--js-flags=--jitless"], "?backends=webgpu,webgl,wasm,server", ["denoise-flow.spec.ts", "deno.spec.ts", "bundle.spec.ts", "abuse-shares.spec.ts", "abuse-inference.spec.ts", "abuse-http.spec.ts"]),
   ],
 });

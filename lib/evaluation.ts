@@ -1,4 +1,4 @@
-import { z } from "zod";
+import { z } from "./zod";
 import { EMBEDDING_IDS, RUNS } from "./catalogue";
 import { NOISE_KINDS } from "./noise";
 

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import { z } from "./zod";
 import type { ModelEntry } from "./manifest";
 import type { TensorData } from "./run-model";
 

@@ -3,7 +3,8 @@
  * inference worker. Three things stand between tfjs and its threads in this app, and this file handles each:
  *
  * 1. Threads share memory, and browsers hand out SharedArrayBuffer only to cross-origin isolated pages (COOP and
- *    COEP headers: next.config.ts). Without it, the backend runs on one thread and says why (`singleThreadReason`).
+ *    COEP headers: lib/security-headers.ts). Without it, the backend runs on one thread and says why
+ *    (`singleThreadReason`).
  * 2. tfjs starts each pthread worker from the source text of its Emscripten factory, `factory.toString()`. Inside
  *    the Next bundle that text is the bundler's rewrite, in which the factory's `process` has become a variable of
  *    the bundle (Next's polyfill), which a pthread worker does not have: every worker throws "r is not defined" and

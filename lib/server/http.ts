@@ -1,4 +1,6 @@
 import "server-only";
+import { homedir, tmpdir } from "node:os";
+import path from "node:path";
 import type { z } from "zod";
 import { errorMessage, isAbortError } from "../errors";
 import { ModelIntegrityError } from "../model-artifacts";
@@ -40,7 +42,52 @@ export class OverloadedError extends HttpError {
 }
 
 export function jsonError(status: number, message: string, headers: Record<string, string> = {}): Response {
-  return Response.json({ error: message }, { status, headers: { "Cache-Control": "no-store", ...headers } });
+  return Response.json({ error: withoutLocalPaths(message) }, { status, headers: { "Cache-Control": "no-store", ...headers } });
+}
+
+/** 405 for a method `where` does not answer, with the `Allow` header and a JSON body saying the same. */
+export function methodNotAllowed(method: string, where: string, allow: readonly string[]): Response {
+  return jsonError(405, `${method} is not allowed on ${where}; it answers ${allow.join(", ")}.`, { Allow: allow.join(", ") });
+}
+
+/**
+ * `text` with the server's own folders taken out, for anything a client reads (errors, /api/health): the working
+ * directory's paths become relative (`models/manifest.json`), `MODELS_DIR` and `DATA_DIR` elsewhere are named by
+ * their setting (`<MODELS_DIR>/manifest.json`), and the home and temporary folders by `~` and `<tmp>`. Where the
+ * server keeps its files is nobody else's business, and a message stays readable.
+ */
+export function withoutLocalPaths(text: string): string {
+  const cwd = process.cwd();
+  const outside = (dir: string) => dir !== cwd && !dir.startsWith(cwd + path.sep);
+  const settings: [string | undefined, string][] = [
+    [process.env.MODELS_DIR, "<MODELS_DIR>"],
+    [process.env.DATA_DIR, "<DATA_DIR>"],
+    [cwd, "."],
+    [tmpdir(), "<tmp>"],
+    [homedir(), "~"],
+  ];
+  const places = settings.flatMap(([dir, name]) => {
+    const resolved = dir && path.isAbsolute(dir) ? path.resolve(dir) : undefined;
+    if (!resolved || resolved === path.parse(resolved).root) return [];
+    // A setting's folder inside the working directory reads better as its relative path.
+    return name.startsWith("<") && !outside(resolved) ? [] : [[resolved, name] as const];
+  });
+  // The deepest folder first: a MODELS_DIR under the temporary folder keeps its name.
+  places.sort(([a], [b]) => b.length - a.length);
+  let result = text;
+  for (const [dir, name] of places) result = result.split(`${dir}${path.sep}`).join(name === "." ? "" : `${name}/`).split(dir).join(name);
+  return result;
+}
+
+/**
+ * Whether `error` is the client hanging up: the request body's stream ends with "aborted" (ECONNRESET) when the
+ * connection closes mid-upload, and our own cancellable work rejects with an AbortError.
+ */
+export function isClientHangUp(error: unknown, request?: Request): boolean {
+  if (request?.signal.aborted) return true;
+  const code = (error as { code?: unknown } | null)?.code;
+  // Node's stream reader rejects with a plain Error("aborted") when the connection drops mid-body.
+  return isAbortError(error) || code === "ECONNRESET" || code === "ERR_STREAM_PREMATURE_CLOSE" || errorMessage(error) === "aborted";
 }
 
 /** 400 naming each distinct problem zod found (at most five), e.g. "level: must be at most 1". */
@@ -50,15 +97,18 @@ export function validationError(error: z.ZodError, subject: string): Response {
 }
 
 /**
- * The answer for an error a route caught: its own status for an HttpError; 503 (logged) for model files that do not
+ * The answer for an error a route caught: its own status for an HttpError; 499 (one line logged) for a client that
+ * hung up, mid-upload say (pass the request to know it for sure); 503 (logged) for model files that do not
  * match their manifest, still so after the loader's retries: the server's problem, not the request's, and one a
- * deployment in progress may clear; 499 (one line in the log) for a client that hung up; 500 (logged, its message not
- * passed on) for anything else.
+ * deployment in progress may clear; 500 (logged, its message not passed on) for anything else.
  */
-export function errorResponse(error: unknown, route: string, failure: string): Response {
-  if (error instanceof ClientClosedError) {
-    console.warn(`${route}: ${error.message}`);
-    return jsonError(499, error.message);
+export function errorResponse(error: unknown, route: string, failure: string, request?: Request): Response {
+  if (error instanceof ClientClosedError || isClientHangUp(error, request)) {
+    // Nobody is left to read the answer, and a hang-up is no fault of the server: one line, no stack. Our own
+    // ClientClosedError says when it came (before its turn, mid-upload, mid-work); anything else, what broke.
+    const known = error instanceof ClientClosedError;
+    console.warn(`${route}: ${known ? error.message : `the client hung up (${errorMessage(error)})`}`);
+    return jsonError(499, known ? error.message : "The client closed the request.");
   }
   if (error instanceof OverloadedError) return jsonError(503, error.message, { "Retry-After": String(error.retryAfterSeconds) });
   if (error instanceof HttpError) return jsonError(error.status, error.message);
@@ -94,7 +144,7 @@ export async function readBody(request: Request, maxBytes: number, subject = "Th
       chunk = reader ? await reader.read() : { done: true, value: undefined };
     } catch (error) {
       // The connection closed before the body's end: the client hung up (or the server's request timeout ended it).
-      if (request.signal.aborted || isConnectionLoss(error)) throw new ClientClosedError(`The client closed the connection while sending the body (${total} bytes read).`);
+      if (isClientHangUp(error, request)) throw new ClientClosedError(`The client closed the connection while sending the body (${total} bytes read).`);
       throw error;
     }
     if (chunk.done) break;
@@ -112,12 +162,6 @@ export async function readBody(request: Request, maxBytes: number, subject = "Th
     offset += chunk.length;
   }
   return bytes;
-}
-
-/** Errors that a stream of the request body fails with when its connection goes away. */
-function isConnectionLoss(error: unknown): boolean {
-  const code = (error as { code?: unknown } | null)?.code;
-  return isAbortError(error) || code === "ECONNRESET" || code === "ERR_STREAM_PREMATURE_CLOSE" || errorMessage(error) === "aborted";
 }
 
 /** The request's JSON body, bounded in size, or the HTTP error to answer with. */

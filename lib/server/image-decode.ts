@@ -62,7 +62,7 @@ async function toRgb(image: Sharp): Promise<ByteImage> {
   try {
     result = await image.removeAlpha().raw().toBuffer({ resolveWithObject: true });
   } catch {
-    // sharp's message describes its decoder's internals; the client needs to know what is wrong with the file.
+    // Not sharp's own message: it names libvips' internals (loaders, buffers), nothing the sender can act on.
     throw new HttpError(422, "The image could not be decoded: it may be damaged or truncated.");
   }
   const { data, info } = result;

@@ -5,7 +5,7 @@ import { evaluationSchema, type FaceScores, type MnistResult } from "../evaluati
 
 /**
  * The parts of models/evaluation.json (written by `npm run evaluate`) that the pages show, read on the server when
- * a page is built. Each part is null when the file or that part of it is missing or malformed: a page then leaves
+ * a page renders (on every request: the pages carry a CSP nonce, proxy.ts). Each part is null when the file or that part of it is missing or malformed: a page then leaves
  * its figures out rather than failing.
  */
 export interface PublishedEvaluation {

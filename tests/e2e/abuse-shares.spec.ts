@@ -1,5 +1,6 @@
 import http from "node:http";
-import { expect, type Page, test } from "@playwright/test";
+import type { Page } from "@playwright/test";
+import { expect, test } from "./fixtures";
 import sharp from "sharp";
 import { waitForResult } from "./helpers";
 

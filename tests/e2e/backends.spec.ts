@@ -1,5 +1,5 @@
 import { mkdirSync, writeFileSync } from "node:fs";
-import { expect, test } from "@playwright/test";
+import { expect, test } from "./fixtures";
 import type { BackendProjectMetadata } from "../../playwright.config";
 import { canvasRgb, denoiseInNode, median, readPsnr, setGaussian, timings, uploadFace, waitForResult } from "./helpers";
 

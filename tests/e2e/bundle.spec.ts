@@ -1,5 +1,5 @@
 import path from "node:path";
-import { expect, test } from "@playwright/test";
+import { expect, test } from "./fixtures";
 import { rawTraceList, tfjsNodeEntries, traceManifest, tracedFiles } from "./function-trace";
 
 /**
@@ -28,3 +28,10 @@ for (const route of ROUTES) {
     }
   });
 }
+
+test("the pages' function bundles carry models/evaluation.json: they render per request (the CSP nonce) and read it then", () => {
+  for (const page of ["page", "denoise/page", "latent/page"]) {
+    const { files } = tracedFiles(`.next/server/app/${page}.js.nft.json`);
+    expect.soft(files.some((f) => f.endsWith(path.join("models", "evaluation.json"))), page).toBe(true);
+  }
+});

@@ -1,4 +1,5 @@
-import { expect, type Page, test, type TestInfo } from "@playwright/test";
+import type { Page, TestInfo } from "@playwright/test";
+import { expect, test } from "./fixtures";
 import sharp from "sharp";
 import { pixelImage } from "@/lib/image";
 import { addNoise } from "@/lib/noise";

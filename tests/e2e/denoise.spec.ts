@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import { expect, test } from "@playwright/test";
+import { expect, test } from "./fixtures";
 import sharp from "sharp";
 import { canvasRgb, expectedDefaultBackend, FIXTURES, readPsnr, reportBackendOnFailure, resultSize, setGaussian, uploadFace, waitForResult, watchPage } from "./helpers";
 

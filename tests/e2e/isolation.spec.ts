@@ -1,9 +1,9 @@
-import { expect, test } from "@playwright/test";
+import { expect, test } from "./fixtures";
 import type { BackendProjectMetadata } from "../../playwright.config";
 import { reportBackendOnFailure, watchPage } from "./helpers";
 
 /**
- * Every project's page is cross-origin isolated (COOP same-origin, COEP require-corp: next.config.ts), so that
+ * Every project's page is cross-origin isolated (COOP same-origin, COEP require-corp: lib/security-headers.ts), so that
  * WebAssembly threads can run, and everything it loads still loads: each response the page and its workers get,
  * scripts, models, tfjs' files and the worker scripts included, carries the headers, and the inference worker is
  * isolated too. The rest of each project's specs run under the same headers.

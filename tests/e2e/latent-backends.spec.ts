@@ -1,4 +1,5 @@
-import { expect, type Page, test } from "@playwright/test";
+import type { Page } from "@playwright/test";
+import { expect, test } from "./fixtures";
 import { RUNS } from "@/lib/catalogue";
 import { NearestCodes } from "@/lib/knn";
 import { vaeLossTerms } from "@/lib/vae-loss";

@@ -1,5 +1,5 @@
 import { mkdirSync } from "node:fs";
-import { expect, test } from "@playwright/test";
+import { expect, test } from "./fixtures";
 import { EMBEDDING_IDS, RUNS } from "@/lib/catalogue";
 import { fitBulk } from "@/lib/latent";
 import { drawSeven, expectDecodedAt, hoverAt, LATENT_VIEWPORT, latentUnder, openLatentPage, project, shippedCodes } from "./latent-helpers";

@@ -1,4 +1,4 @@
-import { expect, test } from "@playwright/test";
+import { expect, test } from "./fixtures";
 import type { BackendProjectMetadata } from "../../playwright.config";
 import { FIXTURES, readPsnr, reportBackendOnFailure, resultSize, setGaussian, uploadFace, waitForResult, watchPage } from "./helpers";
 

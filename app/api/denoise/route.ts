@@ -5,6 +5,7 @@ import { addNoise, NOISE_KINDS, NOISE_LEVEL_RANGE } from "@/lib/noise";
 import { denoiseImage } from "@/lib/server/dae";
 import { contentType, errorResponse, HttpError, readBody, validationError } from "@/lib/server/http";
 import { decodeCrop, decodeFull, encodePng, inspectUpload } from "@/lib/server/image-decode";
+export * from "@/lib/server/other-methods";
 
 /**
  * POST /api/denoise: a photo in (multipart field `image`, or a raw image/png or image/jpeg body), the denoised PNG

@@ -4,6 +4,7 @@ import { ClientRateLimit } from "@/lib/server/rate-limit";
 import { createShare, SHARE_MAX_BODY_BYTES, SHARE_RATE_LIMIT, shareRequestSchema, shareStorageUnavailable } from "@/lib/server/share";
 import { SHARE_IMAGES, shareDeleteUrl, shareImageUrl, sharePageUrl } from "@/lib/share-urls";
 import { StorageError } from "@/lib/server/storage";
+export * from "@/lib/server/other-methods";
 
 /**
  * POST /api/share: stores a result the visitor chose to share and answers 201 with its link and its delete link.

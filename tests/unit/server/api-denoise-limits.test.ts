@@ -124,12 +124,10 @@ describe("POST /api/denoise: the pixel limit, from the header", () => {
     await expectError(await denoise(multipart(png)), 413, /30\.0 megapixels/);
   });
 
-  it("still answers 422 for a PNG of allowed size whose data is garbage", async () => {
+  it("still answers 422 for a PNG of allowed size whose data is garbage, without quoting the decoder", async () => {
     const { png } = await patternPng(40, 24);
-    const response = await denoise(raw(png.subarray(0, png.length - 40)));
-    expect(response.status).toBe(422);
-    // In plain words, not the decoder's own message.
-    expect((await response.json()).error).toBe("The image could not be decoded: it may be damaged or truncated.");
+    // The whole message: sharp's own ("pngload_buffer: libspng read error", say) stays out of it.
+    await expectError(await denoise(raw(png.subarray(0, png.length - 40))), 422, /^The image could not be decoded: it may be damaged or truncated\.$/);
   });
 });
 

@@ -43,6 +43,9 @@ describe("GET /api/health", () => {
     expect(["wasm", "cpu"]).toContain(body.backend);
     expect(body.uptimeSeconds).toBeGreaterThanOrEqual(0);
     expect(body.queue).toEqual({ waiting: 0, running: 0 });
+    // Anyone can read it: no absolute path (the models folder was the whole path here before).
+    expect(body.storage).toBe("local folder models (read-only)");
+    expect(JSON.stringify(body)).not.toContain(process.cwd());
     const manifest = parseManifest(JSON.parse(readFileSync("models/manifest.json", "utf8")));
     expect(Object.keys(body.models)).toEqual(SERVED_MODELS.map((m) => m.key));
     for (const { key } of SERVED_MODELS) {

@@ -24,6 +24,7 @@ it("answers 503 with ready false and the reason when the manifest is missing", a
   expect(response.status).toBe(503);
   const body = await response.json();
   expect(body.ready).toBe(false);
-  expect(body.error).toMatch(/manifest\.json/);
+  expect(body.error).toBe("not ready: there is no manifest.json in local folder <MODELS_DIR> (read-only)");
+  expect(JSON.stringify(body)).not.toContain(dir);
   expect(body.uptimeSeconds).toBeGreaterThanOrEqual(0);
 });

@@ -2,6 +2,7 @@ import { errorMessage } from "@/lib/errors";
 import { jsonError } from "@/lib/server/http";
 import { MANIFEST_KEY, readManifestFile } from "@/lib/server/models";
 import { getModelStorage, StorageError, StorageKeyError, validateKey } from "@/lib/server/storage";
+export * from "@/lib/server/other-methods";
 
 /**
  * GET /api/models/<path>: the model files the manifest lists, and the manifest itself, from the model storage

@@ -1,6 +1,7 @@
 import { jsonError } from "@/lib/server/http";
 import { deleteShare, NO_SUCH_SHARE, readShare, shareCacheControl, shareStorageUnavailable } from "@/lib/server/share";
 import { SHARE_IMAGES, shareImageUrl } from "@/lib/share-urls";
+export * from "@/lib/server/other-methods";
 
 /**
  * GET /api/share/<id>: the share's record (noise, scores, size, dates) and its image URLs.

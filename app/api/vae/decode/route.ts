@@ -3,6 +3,7 @@ import { DIGIT_SIDE } from "@/lib/catalogue";
 import { MAX_ABS_Z, MAX_DECODE_POINTS } from "@/lib/latent";
 import { contentType, errorResponse, HttpError, readJsonBody, validationError } from "@/lib/server/http";
 import { decodeLatent, digitsToPng } from "@/lib/server/vae";
+export * from "@/lib/server/other-methods";
 
 /**
  * POST /api/vae/decode: `{ "z": [[x, y], ...] }` (1 to 400 points, finite, |coordinate| ≤ 1000) -> the VAE

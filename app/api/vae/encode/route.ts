@@ -2,6 +2,7 @@ import { z } from "zod";
 import { DIGIT_PIXELS } from "@/lib/catalogue";
 import { contentType, errorResponse, HttpError, readBody, readJsonBody, validationError } from "@/lib/server/http";
 import { digitFromImage, encodeDigit } from "@/lib/server/vae";
+export * from "@/lib/server/other-methods";
 
 /**
  * POST /api/vae/encode: one digit -> `{ mean: [x, y], logVar: [a, b] }` from the VAE encoder. The digit is either

@@ -1,6 +1,7 @@
 import { jsonError } from "@/lib/server/http";
 import { NO_SUCH_SHARE, readShareImage, shareCacheControl, shareStorageUnavailable } from "@/lib/server/share";
 import { SHARE_IMAGES, type ShareImage } from "@/lib/share-urls";
+export * from "@/lib/server/other-methods";
 
 /** GET /api/share/<id>/<noisy|denoised>.png: one of the share's images; JSON 404 if there is none. */
 
