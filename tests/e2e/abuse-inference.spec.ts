@@ -4,7 +4,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "nod
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
-import { expect, test } from "@playwright/test";
+import { expect, test } from "./fixtures";
 import sharp from "sharp";
 import { largestSquareSide, SERVER_REQUEST_MAX_PIXELS } from "@/lib/limits";
 import { startServer } from "../../scripts/local-server.mjs";
