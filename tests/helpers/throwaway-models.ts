@@ -104,3 +104,15 @@ export function writeManifestWith(dir: string, file: FileEntry): void {
   }
   writeFileSync(path.join(dir, "manifest.json"), `${JSON.stringify(manifest, null, 2)}\n`);
 }
+
+/** A `fetch` that serves the files of a models folder at /models/<path>, and 404 for anything else. */
+export function modelsFolderFetch(dir: string): (url: string) => Promise<Response> {
+  return async (url) => {
+    const key = new URL(url).pathname.replace(/^\/models\//, "");
+    try {
+      return new Response(new Uint8Array(readFileSync(path.join(dir, key))));
+    } catch {
+      return new Response("not found", { status: 404 });
+    }
+  };
+}

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { MessageChannel } from "node:worker_threads";
@@ -12,6 +12,7 @@ import { daeTileOptions, MODELS } from "@/lib/catalogue";
 import { pixelImage, toFloats } from "@/lib/image";
 import { exportLayersModel, updateManifest } from "@/training/export";
 import { buildDae, buildDigitDecoder, buildVaeEncoder } from "@/training/models";
+import { modelsFolderFetch } from "../../helpers/throwaway-models";
 
 /**
  * The inference worker's API through Comlink, as the page calls it (here over a Node MessageChannel, with the
@@ -40,14 +41,7 @@ beforeAll(async () => {
     [vaeEncoder.key]: await exportLayersModel(encoder, dir, vaeEncoder, training),
     [vaeDecoder.key]: await exportLayersModel(decoder, dir, vaeDecoder, training),
   });
-  vi.stubGlobal("fetch", async (url: string) => {
-    const key = new URL(url).pathname.replace(/^\/models\//, "");
-    try {
-      return new Response(new Uint8Array(readFileSync(path.join(dir, key))));
-    } catch {
-      return new Response("not found", { status: 404 });
-    }
-  });
+  vi.stubGlobal("fetch", modelsFolderFetch(dir));
 });
 
 afterAll(() => {

@@ -1,4 +1,4 @@
-import { readFileSync, rmSync, writeFileSync } from "node:fs";
+import { rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { MessageChannel, type MessagePort } from "node:worker_threads";
 import * as Comlink from "comlink";
@@ -11,7 +11,7 @@ import { FACE_SIDE, MODELS } from "@/lib/catalogue";
 import type { ModelEntry } from "@/lib/manifest";
 import { REFERENCE_ARTIFACT } from "@/lib/reference";
 import { exportReference } from "@/training/export-reference";
-import { exportThrowawayModels, readManifestJson } from "../../helpers/throwaway-models";
+import { exportThrowawayModels, modelsFolderFetch, readManifestJson } from "../../helpers/throwaway-models";
 
 /**
  * A backend is trusted with a model only after it gives the model's reference answer (lib/reference.ts) within
@@ -60,14 +60,7 @@ beforeAll(async () => {
   output = { data: result.dataSync() as Float32Array, shape };
   vi.stubGlobal("Worker", ChannelWorker);
   vi.stubGlobal("location", { href: "http://test/" });
-  vi.stubGlobal("fetch", async (url: string) => {
-    const key = new URL(url).pathname.replace(/^\/models\//, "");
-    try {
-      return new Response(new Uint8Array(readFileSync(path.join(dir, key))));
-    } catch {
-      return new Response("not found", { status: 404 });
-    }
-  });
+  vi.stubGlobal("fetch", modelsFolderFetch(dir));
 });
 
 afterAll(() => {
