@@ -1,7 +1,7 @@
 import type { Metadata } from "next";
-import Link from "next/link";
 import { SiteBreadcrumb } from "@/app/_components/SiteBreadcrumb";
 import { SHARE_LIMITS } from "@/lib/server/share";
+import { DenoiseYourOwn } from "./DenoiseYourOwn";
 
 /**
  * What /share/<id> shows, with a 404, for an id that is not a live share: unknown, malformed (proxy.ts sends ids
@@ -24,11 +24,7 @@ export default function NoSuchShare() {
         share storage fills up, and whoever shared one can delete it; or the link may have been cut short when it was
         copied.
       </p>
-      <p className="mt-6">
-        <Link href="/denoise" className="text-blue-800 underline hover:no-underline dark:text-blue-300">
-          Denoise a face of your own
-        </Link>
-      </p>
+      <DenoiseYourOwn />
     </main>
   );
 }

@@ -1,10 +1,10 @@
 import type { Metadata } from "next";
-import Link from "next/link";
 import { SiteBreadcrumb } from "@/app/_components/SiteBreadcrumb";
 import { notFound } from "next/navigation";
 import { readShare } from "@/lib/server/share";
 import { formatShareDate, SHARE_IMAGES, shareImageUrl } from "@/lib/share-urls";
 import { DeleteShare } from "./DeleteShare";
+import { DenoiseYourOwn } from "./DenoiseYourOwn";
 
 /**
  * A shared result: the noisy and the denoised face someone chose to share from the denoising page. An id that is
@@ -56,11 +56,7 @@ export default async function SharePage({ params }: { params: Promise<{ id: stri
         ))}
       </div>
       <DeleteShare id={share.id} />
-      <p className="mt-6">
-        <Link href="/denoise" className="text-blue-800 underline hover:no-underline dark:text-blue-300">
-          Denoise a face of your own
-        </Link>
-      </p>
+      <DenoiseYourOwn />
     </main>
   );
 }
