@@ -40,6 +40,7 @@ const VALUE_FLAGS = {
   resample: { key: "resample", schema: z.enum(["conv", "shuffle"]) },
   refine: { key: "refine", schema: z.coerce.number().int().nonnegative() },
   "refine-filters": { key: "refineFilters", schema: z.coerce.number().int().positive() },
+  "impulse-marks": { key: "impulseMarks", schema: z.enum(["on", "off"]).transform((value) => value === "on") },
   "impulse-share": { key: "impulseShare", schema: z.coerce.number().min(0).max(0.85) },
   "train-layers": { key: "trainLayers", schema: z.enum(["all", "refine"]) },
 } as const;
@@ -76,6 +77,7 @@ options:
   --resample S         conv | shuffle: the way down to the body and back (DAE)
   --refine N, --refine-filters N   a full-resolution refinement head of N 3x3 convolutions, and their channels (DAE)
   --impulse-share X    share of training images with salt-and-pepper or masking noise (DAE; default 0.3)
+  --impulse-marks S    on | off: the head also sees where the noisy image is exactly 0 or 1 (DAE)
   --train-layers S     all | refine: train only the refinement head, the rest kept as --init-from gave it (DAE)
   -h, --help`;
 
@@ -106,7 +108,7 @@ function parseCommandLine(argv: string[]) {
   if (backend !== undefined && !(BACKENDS as readonly string[]).includes(backend)) {
     throw new Error(`unknown backend '${backend}': choose one of ${BACKENDS.join(", ")}`);
   }
-  const overrides: Record<string, number | string> = {};
+  const overrides: Record<string, number | string | boolean> = {};
   for (const [flag, { key, schema }] of Object.entries(VALUE_FLAGS)) {
     const raw = values[flag];
     if (raw === undefined) continue;
@@ -209,7 +211,7 @@ async function fitClosedFormModel(task: ClosedFormTask<unknown>, options: Option
 
 /**
  * Copies a trained model's weights into `models` (one, the run's only model) layer by layer in order, as long as
- * their shapes match: a new model whose first layers are the trained one's starts with what it learned. Layer by
+ * they fit (see fitted): a new model whose first layers are the trained one's starts with what it learned. Layer by
  * layer, because a model's flat weight list puts its trainable weights first (--train-layers changes the order).
  * Says how much was copied.
  */
@@ -220,19 +222,37 @@ async function initializeFrom(file: string, models: tf.LayersModel[]): Promise<s
   });
   const weighted = (model: tf.LayersModel) => model.layers.filter((layer) => layer.weights.length > 0);
   const [sources, targets] = [weighted(trained), weighted(models[0])];
-  const fits = (i: number) => {
-    const [from, to] = [sources[i].getWeights(), targets[i].getWeights()];
-    return from.length === to.length && from.every((w, j) => w.shape.join() === to[j].shape.join());
-  };
   let copied = 0;
-  while (copied < Math.min(sources.length, targets.length) && fits(copied)) {
-    targets[copied].setWeights(sources[copied].getWeights());
+  while (copied < Math.min(sources.length, targets.length)) {
+    const weights = fitted(sources[copied].getWeights(), targets[copied].getWeights());
+    if (!weights) break;
+    targets[copied].setWeights(weights);
+    tf.dispose(weights);
     copied++;
   }
   trained.dispose();
   if (copied === 0) throw new Error(`--init-from ${file}: its first weights do not fit this model`);
   const values = (layers: tf.layers.Layer[]) => layers.reduce((sum, layer) => sum + layer.countParams(), 0);
   return `${copied} of ${targets.length} layers (${values(targets.slice(0, copied))} of ${values(targets)} weights)`;
+}
+
+/**
+ * A source layer's weights in a target layer's shapes: the same, or a convolution's kernel widened on its input
+ * channels with zeros (a layer that now also sees new inputs at the end, --impulse-marks, answers as before).
+ * Null when they do not fit.
+ */
+function fitted(from: tf.Tensor[], to: tf.Tensor[]): tf.Tensor[] | null {
+  if (from.length !== to.length) return null;
+  const widened = (w: tf.Tensor, target: tf.Tensor) => {
+    const [a, b] = [w.shape, target.shape];
+    if (a.join() === b.join()) return tf.clone(w);
+    const onlyInputsGrew = a.length === 4 && b.length === 4 && a[2] < b[2] && [0, 1, 3].every((d) => a[d] === b[d]);
+    return onlyInputsGrew ? tf.pad(w, [[0, 0], [0, 0], [0, b[2] - a[2]], [0, 0]]) : null;
+  };
+  const weights = from.map((w, i) => widened(w, to[i]));
+  if (weights.every((w) => w !== null)) return weights as tf.Tensor[];
+  tf.dispose(weights.filter((w) => w !== null));
+  return null;
 }
 
 /** An epoch's record without its bookkeeping: the loss terms and held-out metrics. */

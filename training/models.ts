@@ -49,7 +49,7 @@ const unseeded: Kernels = () => undefined;
  */
 export function buildDae(config: Partial<DaeArchitecture> = {}, kernels = unseeded): tfl.LayersModel {
   const spec = MODELS.dae;
-  const { filters, depth, downsampling: r, resample, refine, refineFilters } = { ...DEFAULT_DAE_ARCHITECTURE, ...config };
+  const { filters, depth, downsampling: r, resample, refine, refineFilters, impulseMarks } = { ...DEFAULT_DAE_ARCHITECTURE, ...config };
   const conv = (channels: number, use: KernelUse, name?: string) =>
     tfl.layers.conv2d({ filters: channels, kernelSize: 3, padding: "same", activation: use === "relu" ? "relu" : undefined, kernelInitializer: kernels(use), name });
   const clipped = (x: tfl.SymbolicTensor[], name?: string) =>
@@ -60,7 +60,7 @@ export function buildDae(config: Partial<DaeArchitecture> = {}, kernels = unseed
   const body = clipped([noisy, up(x, r, resample, kernels)], refine > 0 ? undefined : spec.outputs[0].name);
   if (refine === 0) return tfl.model({ inputs: noisy, outputs: body, name: modelName(spec) });
   const bodyToNoisy = tfl.layers.add().apply([noisy, negated(body)]) as tfl.SymbolicTensor;
-  let h = tfl.layers.concatenate().apply([noisy, body]) as tfl.SymbolicTensor;
+  let h = tfl.layers.concatenate().apply([noisy, body, ...(impulseMarks ? extremes(noisy) : [])]) as tfl.SymbolicTensor;
   for (let i = 0; i < refine; i++) h = conv(refineFilters, "relu", `${REFINE_PREFIX}${i + 1}`).apply(h) as tfl.SymbolicTensor;
   const keep = tfl.layers
     .conv2d({ filters: 3, kernelSize: 3, padding: "same", activation: "sigmoid", kernelInitializer: tfl.initializers.zeros(), biasInitializer: tfl.initializers.constant({ value: GATE_START }), name: `${REFINE_PREFIX}keep` })
@@ -85,6 +85,16 @@ function negated(x: tfl.SymbolicTensor): tfl.SymbolicTensor {
   layer.setWeights([kernel]);
   kernel.dispose();
   return output;
+}
+
+/**
+ * Where an 8-bit image is exactly 0 and exactly 1, per component: 1 there, 0 at every other of the 256 levels
+ * (relu(1 - 255x) and relu(255x - 254)). Fixed arithmetic of stock layers, no weights.
+ */
+function extremes(x: tfl.SymbolicTensor): tfl.SymbolicTensor[] {
+  const mark = (scale: number, offset: number) =>
+    tfl.layers.reLU().apply(tfl.layers.rescaling({ scale, offset }).apply(x) as tfl.SymbolicTensor) as tfl.SymbolicTensor;
+  return [mark(-255, 1), mark(255, -254)];
 }
 
 /** The refinement head's convolutions are named with this prefix. */

@@ -72,6 +72,22 @@ describe("pixel shuffle as stock layers", () => {
     tf.dispose([noisy, output]);
   });
 
+  it("with impulse marks, the head also sees where each component is exactly 0 or 1 at 8 bits, and nowhere else", () => {
+    const model = buildDae({ filters: 8, depth: 1, refine: 1, refineFilters: 4, impulseMarks: true });
+    const merge = model.layers.find((layer) => layer.getClassName() === "Concatenate")!;
+    const headInputs = tfl.model({ inputs: model.inputs, outputs: merge.output as tfl.SymbolicTensor });
+    // One pixel per level that matters: black, the levels next to black and white, white, and one between.
+    const levels = [0, 1 / 255, 0.5, 254 / 255, 1];
+    // Padded to 2x6, a size the body's stride-2 patches take.
+    const noisy = tf.pad(tf.tensor4d(levels.flatMap((v) => [v, v, v]), [1, 1, levels.length, 3]), [[0, 0], [0, 1], [0, 1], [0, 0]], 0.5);
+    // Rounded: float32 arithmetic leaves up to ~1e-5 at the levels next to black and white.
+    const seen = tf.slice(headInputs.predict(noisy) as tf.Tensor4D, [0, 0, 0, 0], [1, 1, levels.length, 12]).arraySync()[0][0].map((c) => c.map((v) => Math.round(v * 1e4) / 1e4));
+    expect(seen.map((channels) => channels.slice(6, 9))).toEqual(levels.map((v) => [v === 0, v === 0, v === 0].map(Number)));
+    expect(seen.map((channels) => channels.slice(9, 12))).toEqual(levels.map((v) => [v === 1, v === 1, v === 1].map(Number)));
+    expect(model.getLayer("refine_1").getWeights()[0].shape).toEqual([3, 3, 12, 4]);
+    tf.dispose(noisy);
+  });
+
   it("trainOnlyRefinement leaves only the head's convolutions trainable, and needs a head", () => {
     const model = buildDae({ filters: 8, depth: 1, refine: 2, refineFilters: 4 });
     trainOnlyRefinement(model);
