@@ -122,14 +122,15 @@ export interface DaeArchitecture {
   /** Channels of the refinement head's convolutions. */
   refineFilters: number;
   /**
-   * Whether the refinement head also sees where the noisy image is exactly black or white, per component: the
-   * values impulse noise leaves (masking sets components to 0, salt-and-pepper pixels to 0 or 1), which a
-   * convolution cannot tell from a dark or bright value without weights hundreds of times its usual size.
+   * Where the model also sees where the noisy image is exactly black or white, per component: "head" (the
+   * refinement head), "all" (the body too) or "off". Those are the values impulse noise leaves (masking sets
+   * components to 0, salt-and-pepper pixels to 0 or 1), which a convolution cannot tell from a dark or bright value
+   * without weights hundreds of times their usual size.
    */
-  impulseMarks: boolean;
+  impulseMarks: "off" | "head" | "all";
 }
 
-export const DEFAULT_DAE_ARCHITECTURE: DaeArchitecture = { filters: 64, depth: 6, downsampling: 2, resample: "conv", refine: 0, refineFilters: 32, impulseMarks: false };
+export const DEFAULT_DAE_ARCHITECTURE: DaeArchitecture = { filters: 64, depth: 6, downsampling: 2, resample: "conv", refine: 0, refineFilters: 32, impulseMarks: "off" };
 
 /**
  * The DAE's receptive-field radius, rounded up: the way down and back up (patch convolutions of kernel 2r, or a

@@ -40,7 +40,7 @@ const VALUE_FLAGS = {
   resample: { key: "resample", schema: z.enum(["conv", "shuffle"]) },
   refine: { key: "refine", schema: z.coerce.number().int().nonnegative() },
   "refine-filters": { key: "refineFilters", schema: z.coerce.number().int().positive() },
-  "impulse-marks": { key: "impulseMarks", schema: z.enum(["on", "off"]).transform((value) => value === "on") },
+  "impulse-marks": { key: "impulseMarks", schema: z.enum(["off", "head", "all"]) },
   "impulse-share": { key: "impulseShare", schema: z.coerce.number().min(0).max(0.85) },
   "train-layers": { key: "trainLayers", schema: z.enum(["all", "refine"]) },
 } as const;
@@ -77,7 +77,7 @@ options:
   --resample S         conv | shuffle: the way down to the body and back (DAE)
   --refine N, --refine-filters N   a full-resolution refinement head of N 3x3 convolutions, and their channels (DAE)
   --impulse-share X    share of training images with salt-and-pepper or masking noise (DAE; default 0.3)
-  --impulse-marks S    on | off: the head also sees where the noisy image is exactly 0 or 1 (DAE)
+  --impulse-marks S    off | head | all: the head (or the body too) also sees where the noisy image is exactly 0 or 1 (DAE)
   --train-layers S     all | refine: train only the refinement head, the rest kept as --init-from gave it (DAE)
   -h, --help`;
 
@@ -108,7 +108,7 @@ function parseCommandLine(argv: string[]) {
   if (backend !== undefined && !(BACKENDS as readonly string[]).includes(backend)) {
     throw new Error(`unknown backend '${backend}': choose one of ${BACKENDS.join(", ")}`);
   }
-  const overrides: Record<string, number | string | boolean> = {};
+  const overrides: Record<string, number | string> = {};
   for (const [flag, { key, schema }] of Object.entries(VALUE_FLAGS)) {
     const raw = values[flag];
     if (raw === undefined) continue;

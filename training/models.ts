@@ -45,7 +45,8 @@ const unseeded: Kernels = () => undefined;
  * one pixel is wrong and its neighbours right (masking, salt-and-pepper), the body at 1/r resolution blurs the right
  * ones too; the head's gate `keep` (0 to 1, per pixel and channel) can take those back from the noisy input exactly:
  * output = body + keep * (noisy - body) + correction. Gate and correction start closed and at zero, so a head added
- * to a trained model starts as that model.
+ * to a trained model starts as that model. With `impulseMarks`, the head (or the body and the head) also sees where
+ * the noisy image is exactly 0 or 1, which is where impulse noise struck.
  */
 export function buildDae(config: Partial<DaeArchitecture> = {}, kernels = unseeded): tfl.LayersModel {
   const spec = MODELS.dae;
@@ -55,12 +56,15 @@ export function buildDae(config: Partial<DaeArchitecture> = {}, kernels = unseed
   const clipped = (x: tfl.SymbolicTensor[], name?: string) =>
     tfl.layers.reLU({ maxValue: 1, name }).apply(tfl.layers.add().apply(x) as tfl.SymbolicTensor) as tfl.SymbolicTensor;
   const noisy = input(spec.inputs[0]);
-  let x = down(noisy, filters, r, resample, kernels);
+  if (impulseMarks === "head" && refine === 0) throw new Error("--impulse-marks head needs a refinement head (--refine N)");
+  const marks = impulseMarks === "off" ? [] : extremes(noisy);
+  const seen = impulseMarks === "all" ? (tfl.layers.concatenate().apply([noisy, ...marks]) as tfl.SymbolicTensor) : noisy;
+  let x = down(seen, filters, r, resample, kernels);
   for (let d = 0; d < depth; d++) x = conv(filters, "relu").apply(x) as tfl.SymbolicTensor;
   const body = clipped([noisy, up(x, r, resample, kernels)], refine > 0 ? undefined : spec.outputs[0].name);
   if (refine === 0) return tfl.model({ inputs: noisy, outputs: body, name: modelName(spec) });
   const bodyToNoisy = tfl.layers.add().apply([noisy, negated(body)]) as tfl.SymbolicTensor;
-  let h = tfl.layers.concatenate().apply([noisy, body, ...(impulseMarks ? extremes(noisy) : [])]) as tfl.SymbolicTensor;
+  let h = tfl.layers.concatenate().apply([noisy, body, ...marks]) as tfl.SymbolicTensor;
   for (let i = 0; i < refine; i++) h = conv(refineFilters, "relu", `${REFINE_PREFIX}${i + 1}`).apply(h) as tfl.SymbolicTensor;
   const keep = tfl.layers
     .conv2d({ filters: 3, kernelSize: 3, padding: "same", activation: "sigmoid", kernelInitializer: tfl.initializers.zeros(), biasInitializer: tfl.initializers.constant({ value: GATE_START }), name: `${REFINE_PREFIX}keep` })

@@ -73,7 +73,7 @@ describe("pixel shuffle as stock layers", () => {
   });
 
   it("with impulse marks, the head also sees where each component is exactly 0 or 1 at 8 bits, and nowhere else", () => {
-    const model = buildDae({ filters: 8, depth: 1, refine: 1, refineFilters: 4, impulseMarks: true });
+    const model = buildDae({ filters: 8, depth: 1, refine: 1, refineFilters: 4, impulseMarks: "head" });
     const merge = model.layers.find((layer) => layer.getClassName() === "Concatenate")!;
     const headInputs = tfl.model({ inputs: model.inputs, outputs: merge.output as tfl.SymbolicTensor });
     // One pixel per level that matters: black, the levels next to black and white, white, and one between.
@@ -86,6 +86,10 @@ describe("pixel shuffle as stock layers", () => {
     expect(seen.map((channels) => channels.slice(9, 12))).toEqual(levels.map((v) => [v === 1, v === 1, v === 1].map(Number)));
     expect(model.getLayer("refine_1").getWeights()[0].shape).toEqual([3, 3, 12, 4]);
     tf.dispose(noisy);
+    // "all": the body's first convolution sees them too (3 + 6 channels); "head" needs a head.
+    const everywhere = buildDae({ filters: 8, depth: 1, refine: 1, refineFilters: 4, impulseMarks: "all" });
+    expect(everywhere.getWeights()[0].shape).toEqual([4, 4, 9, 8]);
+    expect(() => buildDae({ filters: 8, depth: 1, impulseMarks: "head" })).toThrow(/needs a refinement head/);
   });
 
   it("trainOnlyRefinement leaves only the head's convolutions trainable, and needs a head", () => {

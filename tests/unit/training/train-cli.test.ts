@@ -85,7 +85,7 @@ describe("npm run train", () => {
     const trainedLayers = trained.layers.filter((layer) => layer.weights.length > 0).length;
 
     // A learning rate of 1e-9: after its two steps the model is still where --init-from put it.
-    const refined = await train([RUNS.dae.name, ...common, "--refine", "1", "--refine-filters", "4", "--impulse-marks", "on", "--lr", "1e-9", "--init-from", trainedFile, "--checkpoint-dir", path.join(work, "ckpt-dae-refine")]);
+    const refined = await train([RUNS.dae.name, ...common, "--refine", "1", "--refine-filters", "4", "--impulse-marks", "head", "--lr", "1e-9", "--init-from", trainedFile, "--checkpoint-dir", path.join(work, "ckpt-dae-refine")]);
     expect(refined.status, refined.stderr).toBe(0);
     expect(refined.stdout).toMatch(new RegExp(`started from .*: ${trainedLayers} of ${trainedLayers + 4} layers`));
     const refinedModel = await loadModelFromFile(trainedFile);
@@ -96,7 +96,7 @@ describe("npm run train", () => {
     // --train-layers refine (from the refined model): the head learns, everything before it stays as it was given.
     const layerValues = (model: LayersModel) => model.layers.filter((layer) => layer.weights.length > 0).map((layer) => layer.getWeights().map((w) => w.dataSync()));
     const refinedValues = layerValues(refinedModel);
-    const headOnly = await train([RUNS.dae.name, ...common, "--refine", "1", "--refine-filters", "4", "--impulse-marks", "on", "--lr", "1e-2", "--train-layers", "refine", "--init-from", trainedFile, "--checkpoint-dir", path.join(work, "ckpt-dae-head")]);
+    const headOnly = await train([RUNS.dae.name, ...common, "--refine", "1", "--refine-filters", "4", "--impulse-marks", "head", "--lr", "1e-2", "--train-layers", "refine", "--init-from", trainedFile, "--checkpoint-dir", path.join(work, "ckpt-dae-head")]);
     expect(headOnly.status, headOnly.stderr).toBe(0);
     const headTrained = layerValues(await loadModelFromFile(trainedFile));
     refinedValues.slice(0, trainedLayers).forEach((weights, i) => expect(headTrained[i], `layer ${i}`).toEqual(weights));
