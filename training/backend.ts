@@ -9,7 +9,7 @@ import { spawnSync } from "node:child_process";
 import { createRequire } from "node:module";
 import { pathToFileURL } from "node:url";
 import * as tf from "@tensorflow/tfjs";
-import { registerWasmTrainingKernels } from "./kernels/wasm-overrides";
+import { registerWasmKernels } from "../lib/wasm-kernels";
 import { registerWebGpuTrainingKernels } from "./kernels/webgpu-overrides";
 import { errorMessage } from "../lib/errors";
 
@@ -200,7 +200,7 @@ async function initWasm(): Promise<string> {
   const wasm = await import("@tensorflow/tfjs-backend-wasm");
   // The multithreaded build needs browser-style Web Workers; Node runs the single-threaded SIMD build.
   tf.env().set("WASM_HAS_MULTITHREAD_SUPPORT", false);
-  registerWasmTrainingKernels();
+  registerWasmKernels();
   await setBackendOrThrow("wasm");
   const simd = (await tf.env().getAsync("WASM_HAS_SIMD_SUPPORT")) ? "SIMD" : "no SIMD";
   const threads = wasm.getThreadsCount();

@@ -16,7 +16,7 @@ import { availableParallelism } from "node:os";
 import * as tf from "@tensorflow/tfjs";
 import "@tensorflow/tfjs-backend-wasm";
 import type { LayersModel } from "@tensorflow/tfjs-layers";
-import { registerWasmTrainingKernels } from "./kernels/wasm-overrides";
+import { registerWasmKernels } from "../lib/wasm-kernels";
 import { meanMilliseconds, MIN_RUNS, MIN_SECONDS, MODEL_CASES, printTable, printYardstick, timeTrainingStep } from "./step-timing";
 
 const BATCH = 16;
@@ -134,7 +134,7 @@ async function main(): Promise<void> {
   const stepResults = new Map<Setup, (number | Error)[]>();
   let peak = NaN;
   for (const setup of SETUPS) {
-    if (setup === "wasm + overrides") registerWasmTrainingKernels();
+    if (setup === "wasm + overrides") registerWasmKernels();
     await tf.setBackend(backendOf(setup));
     const results: (number | Error)[] = [];
     for (const kernelCase of KERNEL_CASES) results.push(await measure(() => timeKernel(kernelCase)));

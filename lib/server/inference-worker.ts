@@ -20,7 +20,9 @@ import { runModel, type TensorData } from "../run-model";
 
 async function startBackend(): Promise<string> {
   try {
-    await import("@tensorflow/tfjs-backend-wasm");
+    // Also registers the stock wasm kernels, which our faster ones (the DAE's transposed convolution) build on.
+    const { registerWasmKernels } = await import("../wasm-kernels");
+    registerWasmKernels();
     tf.env().set("WASM_HAS_MULTITHREAD_SUPPORT", false);
     if (await tf.setBackend("wasm")) {
       await tf.ready();

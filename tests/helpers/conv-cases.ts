@@ -1,6 +1,6 @@
 /**
- * The convolution shapes the training kernel overrides are checked on, on wasm (tests/unit/training/
- * wasm-overrides.test.ts) and on webgpu (tests/helpers/check-webgpu-kernels.ts): odd sizes, asymmetric strides,
+ * The convolution shapes the training kernel overrides are checked on, on wasm (tests/unit/shared/
+ * wasm-kernels.test.ts) and on webgpu (tests/helpers/check-webgpu-kernels.ts): odd sizes, asymmetric strides,
  * same, valid, numeric and explicit padding, pads wider than the filter.
  */
 export type Shape4D = [number, number, number, number];

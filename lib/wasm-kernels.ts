@@ -1,14 +1,14 @@
 /**
- * Training kernels for the tfjs wasm backend.
+ * Faster kernels for the tfjs wasm backend, for training and for inference.
  *
- * The stock wasm backend (tfjs 4.22) is built for inference: it has no
- * Conv2DBackpropFilter kernel at all (so conv gradients fail), and its
- * transposed BatchMatMul and its Conv2DBackpropInput are naive loops, much
- * slower than its XNNPACK-backed untransposed BatchMatMul and Conv2D. The
- * overrides below express the three training kernels through those fast
- * kernels; `training/bench-training.ts` measures the difference (a small conv
- * autoencoder's training step runs a few hundred times faster than on the cpu
- * backend).
+ * The stock wasm backend (tfjs 4.22) is built for inference, and not all of it well: it has no
+ * Conv2DBackpropFilter kernel at all (so conv gradients fail), and its transposed BatchMatMul and its
+ * Conv2DBackpropInput are naive loops, much slower than its XNNPACK-backed untransposed BatchMatMul and Conv2D.
+ * The overrides below express the three kernels through those fast ones. Training needs all three
+ * (`training/bench-training.ts` measures them: a small conv autoencoder's training step runs a few hundred times
+ * faster than on the cpu backend); inference meets Conv2DBackpropInput in every transposed convolution, the DAE's
+ * upsampling layer among them (3.3 ms of a 64x64 face's 26 on the server's wasm, 0.85 ms with the override:
+ * docs/server.md, "Throughput").
  *
  * Every kernel here works on TensorInfos directly: it calls the wasm
  * backend's own kernel functions, writes into wasm heap buffers made with
@@ -17,7 +17,7 @@
  * Dilations need no check: these kernels have no dilation attribute (tfjs
  * refuses gradients of dilated convolutions before reaching them).
  */
-import * as tf from "@tensorflow/tfjs";
+import * as tf from "@tensorflow/tfjs-core";
 import type {
   BatchMatMulAttrs,
   Conv2DBackpropFilterAttrs,
@@ -27,7 +27,7 @@ import type {
   NamedAttrMap,
   NamedTensorInfoMap,
   TensorInfo,
-} from "@tensorflow/tfjs";
+} from "@tensorflow/tfjs-core";
 // Importing the package registers the stock wasm kernels this file builds on.
 import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
 import "@tensorflow/tfjs-backend-wasm";
@@ -55,7 +55,7 @@ let registered = false;
  * on the wasm backend. Safe to call more than once, and before or after the
  * wasm backend has been initialised.
  */
-export function registerWasmTrainingKernels(): void {
+export function registerWasmKernels(): void {
   if (registered) return;
   const stockBatchMatMul = stockKernel(tf.BatchMatMul);
   const batchMatMul = stockBatchMatMul.kernelFunc as WasmKernel;
@@ -83,7 +83,7 @@ export function registerWasmTrainingKernels(): void {
 function stockKernel(kernelName: string): KernelConfig {
   const config = tf.getKernel(kernelName, WASM);
   if (config === undefined) {
-    throw new Error(`wasm training kernels: the stock wasm kernel ${kernelName} is not registered`);
+    throw new Error(`wasm kernel overrides: the stock wasm kernel ${kernelName} is not registered`);
   }
   return config;
 }

@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import * as tf from "@tensorflow/tfjs";
 import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
-import { registerWasmTrainingKernels } from "@/training/kernels/wasm-overrides";
+import { registerWasmKernels } from "@/lib/wasm-kernels";
 import { selectBackend } from "@/training/backend";
 import { CONV_CASES, type ConvCase, type Shape4D } from "../../helpers/conv-cases";
 
@@ -68,7 +68,7 @@ function outputShape({ input, filter, strides, pad }: ConvCase): Shape4D {
   return tf.backend_util.computeConv2DInfo(input, filter, strides, 1, pad).outShape as Shape4D;
 }
 
-describe("wasm training kernel overrides", () => {
+describe("wasm kernel overrides (lib/wasm-kernels)", () => {
   beforeAll(async () => {
     await selectBackend("wasm");
   });
@@ -76,7 +76,7 @@ describe("wasm training kernel overrides", () => {
   it("registering twice keeps the same kernels", () => {
     const names = [tf.BatchMatMul, tf.Conv2DBackpropFilter, tf.Conv2DBackpropInput];
     const before = names.map((name) => tf.getKernel(name, "wasm")?.kernelFunc);
-    registerWasmTrainingKernels();
+    registerWasmKernels();
     expect(names.map((name) => tf.getKernel(name, "wasm")?.kernelFunc)).toEqual(before);
     expect(before.every((kernelFunc) => kernelFunc !== undefined)).toBe(true);
   });
