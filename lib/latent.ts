@@ -148,21 +148,28 @@ export interface PlaneView {
 
 /**
  * The square view that fits the bulk of 2-D codes ((x, y) pairs): each axis's bulkRange, the wider of the two as
- * the side, with a margin of `margin` (a fraction of the side), and how many codes it leaves outside.
+ * the side, with a margin of `margin` (a fraction of the side), and how many codes it leaves outside. With `labels`
+ * (one per code), the bulk of each label's codes, all of them in view: a digit that a model put far from the rest is
+ * shown whole rather than cut off as an outlier.
  */
-export function fitBulk(codes: Float32Array, margin = 0.15): PlaneView & { outside: number } {
+export function fitBulk(codes: Float32Array, { margin = 0.15, labels }: { margin?: number; labels?: ArrayLike<number> } = {}): PlaneView & { outside: number } {
   const n = Math.floor(codes.length / 2);
-  const xs = new Float32Array(n);
-  const ys = new Float32Array(n);
+  const groups = new Map<number, { xs: number[]; ys: number[] }>();
   for (let i = 0; i < n; i++) {
-    xs[i] = codes[2 * i];
-    ys[i] = codes[2 * i + 1];
+    const label = labels ? labels[i] : 0;
+    if (!groups.has(label)) groups.set(label, { xs: [], ys: [] });
+    groups.get(label)!.xs.push(codes[2 * i]);
+    groups.get(label)!.ys.push(codes[2 * i + 1]);
   }
-  const [x0, x1] = bulkRange(xs);
-  const [y0, y1] = bulkRange(ys);
+  let [x0, x1, y0, y1] = [Infinity, -Infinity, Infinity, -Infinity];
+  for (const { xs, ys } of groups.values()) {
+    const [[gx0, gx1], [gy0, gy1]] = [bulkRange(xs), bulkRange(ys)];
+    [x0, x1, y0, y1] = [Math.min(x0, gx0), Math.max(x1, gx1), Math.min(y0, gy0), Math.max(y1, gy1)];
+  }
+  if (groups.size === 0) [x0, x1, y0, y1] = [0, 0, 0, 0];
   const span = Math.max(x1 - x0, y1 - y0, 1e-6) * (1 + margin);
   const view = { cx: (x0 + x1) / 2, cy: (y0 + y1) / 2, span };
   let outside = 0;
-  for (let i = 0; i < n; i++) if (!(Math.abs(xs[i] - view.cx) <= span / 2 && Math.abs(ys[i] - view.cy) <= span / 2)) outside++;
+  for (let i = 0; i < n; i++) if (!(Math.abs(codes[2 * i] - view.cx) <= span / 2 && Math.abs(codes[2 * i + 1] - view.cy) <= span / 2)) outside++;
   return { ...view, outside };
 }

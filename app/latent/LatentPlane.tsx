@@ -9,8 +9,8 @@ import { fitBulk } from "@/lib/latent";
  * fingers), zoom (wheel, pinch, + and −) and overlays on the same axes: the decoded manifold grid, pinned points,
  * prior samples, the drawn digit's encoding (mean and spread), and the hovered point. With `onHover`, moving the
  * mouse (or one finger) over the plane reports the latent point under it, and so does a change of view under a
- * resting mouse (keys, the first fit); a click (or a tap) reports `onPick`. The first view fits the bulk of the
- * codes (lib/latent fitBulk), and says how many it leaves past the edge.
+ * resting mouse (keys, the first fit); a click (or a tap) reports `onPick`. The first view fits the bulk of each
+ * digit's codes (lib/latent fitBulk), and says how many it leaves past the edge.
  */
 
 /** Ten colours that stay apart for the common colour-vision deficiencies (Tableau 10). */
@@ -66,10 +66,10 @@ function clearedSurface(canvas: HTMLCanvasElement, size: number, view: View) {
   return { ctx, toX, toY };
 }
 
-/** The first view: the bulk of the codes (lib/latent fitBulk), and how many codes it leaves outside. */
-function fitView(codes: Float32Array, size: number): { view: View; outside: number } {
+/** The first view: the bulk of each digit's codes (lib/latent fitBulk), and how many codes it leaves outside. */
+function fitView(codes: Float32Array, labels: Uint8Array | null, size: number): { view: View; outside: number } {
   if (codes.length < 2 || size === 0) return { view: { cx: 0, cy: 0, scale: Math.max(1, size / 8) }, outside: 0 };
-  const { cx, cy, span, outside } = fitBulk(codes);
+  const { cx, cy, span, outside } = fitBulk(codes, { labels: labels ?? undefined });
   return { view: { cx, cy, scale: size / span }, outside };
 }
 
@@ -168,10 +168,10 @@ export function LatentPlane({
   // The first view fits the points.
   const fit = useCallback(() => {
     if (!codes || size === 0) return;
-    const { view, outside } = fitView(codes, size);
+    const { view, outside } = fitView(codes, labels, size);
     setView(view);
     setFitted({ scale: view.scale, outside });
-  }, [codes, size]);
+  }, [codes, labels, size]);
   useEffect(() => {
     // The view depends on the measured size and the loaded codes, which arrive after mounting.
     if (!viewRef.current) fit();
