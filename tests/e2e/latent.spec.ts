@@ -36,7 +36,7 @@ test.describe("the latent page", () => {
     await expect(plane).not.toHaveAttribute("data-view", view!);
   });
 
-  test("each plane opens fitted to the bulk of its codes; the deep autoencoder's says how many codes lie past the edge", async ({ page }, testInfo) => {
+  test("each plane opens fitted to the bulk of each digit's codes, with none of them cut off", async ({ page }, testInfo) => {
     const { backend, query } = project(testInfo);
     await openLatentPage(page, backend, query);
     for (const id of EMBEDDING_IDS) {
