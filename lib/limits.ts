@@ -20,12 +20,12 @@ export const MAX_PIXELS = 25_000_000;
 export const SERVER_FULL_RES_MAX_PIXELS = 4_000_000;
 
 /**
- * The compute budget of one POST /api/denoise?full=true: the most pixels it runs through the model. The DAE costs
- * about 5 s a megapixel on one core of a 2-core EPYC (docs/server.md), so one request holds an inference thread
- * for 2 s at most; the page's own tiles (300x300 at most) are far under it. Checked from the image's header,
+ * The compute budget of one POST /api/denoise?full=true: the most pixels it runs through the model. The DAE with
+ * its full-resolution head costs 8-12 s a megapixel on one core of a 2-core EPYC (docs/server.md), so one request
+ * holds an inference thread for 2-3 s at most; the page's own tiles (300x300 at most) are far under it. Checked from the image's header,
  * before decoding.
  */
-export const SERVER_REQUEST_MAX_PIXELS = 400_000;
+export const SERVER_REQUEST_MAX_PIXELS = 250_000;
 
 /** The largest square of at most `pixels` pixels: its side. */
 export function largestSquareSide(pixels: number): number {
@@ -33,7 +33,8 @@ export function largestSquareSide(pixels: number): number {
 }
 
 export function megapixels(pixels: number): string {
-  return `${(pixels / 1e6).toFixed(1)} megapixels`;
+  // Two decimals under one megapixel, where one would round the budget's 0.25 up.
+  return `${(pixels / 1e6).toFixed(pixels < 1e6 ? 2 : 1)} megapixels`;
 }
 
 export function formatBytes(bytes: number): string {

@@ -15,7 +15,7 @@ import { runModel, type TensorData } from "../run-model";
  * the page calls its own worker): tfjs on its WASM backend (single-threaded; CPU if WASM cannot start), each model
  * it is sent loaded once and kept until its files change. The process's event loop never runs a model: it reads and
  * checks the model files, sends them here once, then sends one model input at a time and takes the outputs back.
- * A JSON answer's scores (PSNR, SSIM: about a second at the budget's 632x632) are computed here too.
+ * A JSON answer's scores (PSNR, SSIM: under a second at the budget's 500x500) are computed here too.
  */
 
 async function startBackend(): Promise<string> {

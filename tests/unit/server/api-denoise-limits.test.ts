@@ -167,7 +167,7 @@ describe("POST /api/denoise?full=true", () => {
 });
 
 describe("POST /api/denoise?full=true: the compute budget", () => {
-  const BUDGET = /one request may denoise at most 400,000 pixels \(0\.4 megapixels, e\.g\. 632×632\)/;
+  const BUDGET = /one request may denoise at most 250,000 pixels \(0\.25 megapixels, e\.g\. 500×500\)/;
 
   it("answers 413 for a 2000x2000 black PNG of a few kB, saying what fits, and runs no model", async () => {
     const black = await sharp({ create: { width: 2000, height: 2000, channels: 3, background: "#000" } }).png({ compressionLevel: 9 }).toBuffer();
@@ -176,7 +176,7 @@ describe("POST /api/denoise?full=true: the compute budget", () => {
     const response = await denoise(raw(black, {}, "?full=true"));
     await expectError(response, 413, /2000×2000 pixels \(4\.0 megapixels\)/);
     await expectError(await denoise(raw(black, {}, "?full=true")), 413, BUDGET);
-    await expectError(await denoise(raw(black, {}, "?full=true&crop=0,0,633")), 413, /633×633/);
+    await expectError(await denoise(raw(black, {}, "?full=true&crop=0,0,501")), 413, /501×501/);
     expect(serverPool().completed).toBe(runs);
     // Without full=true the same image is cropped and resized to the model's 64x64 first: well within the budget.
     expect((await denoise(raw(black))).status).toBe(200);
@@ -184,9 +184,9 @@ describe("POST /api/denoise?full=true: the compute budget", () => {
 
   it("denoises a crop of the budget's largest square", async () => {
     const black = await sharp({ create: { width: 700, height: 700, channels: 3, background: "#204060" } }).png().toBuffer();
-    const response = await denoise(raw(black, {}, "?full=true&crop=10,10,632"));
+    const response = await denoise(raw(black, {}, "?full=true&crop=10,10,500"));
     expect(response.status).toBe(200);
-    expect(response.headers.get("x-image-size")).toBe("632x632");
+    expect(response.headers.get("x-image-size")).toBe("500x500");
   });
 });
 

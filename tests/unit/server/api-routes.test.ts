@@ -122,7 +122,7 @@ describe("POST /api/denoise", () => {
     const big = await sharp({ create: { width: 2500, height: 2000, channels: 3, background: "#808080" } }).png().toBuffer();
     const full = await POST(multipart(big, { full: "true" }));
     expect(full.status).toBe(413);
-    expect((await full.json()).error).toMatch(/at most 400,000 pixels \(0\.4 megapixels, e\.g\. 632×632\)/);
+    expect((await full.json()).error).toMatch(/at most 250,000 pixels \(0\.25 megapixels, e\.g\. 500×500\)/);
   });
 });
 
