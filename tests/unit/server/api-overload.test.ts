@@ -5,7 +5,10 @@ import "@tensorflow/tfjs-backend-cpu";
 import * as tf from "@tensorflow/tfjs-core";
 import { POST as denoise } from "@/app/api/denoise/route";
 import { gate, serverPool, serverQueue } from "../../helpers/server-state";
-import { exportThrowawayModels } from "../../helpers/throwaway-models";
+import { exportThrowawayModels, SMALL_DAE } from "../../helpers/throwaway-models";
+import { daeTileOptions } from "@/lib/catalogue";
+import { largestSquareSide, SERVER_REQUEST_MAX_PIXELS } from "@/lib/limits";
+import { planTiles } from "@/lib/tiling";
 
 /**
  * POST /api/denoise when the server's inference line is busy (issue #13, item 7; issue 15, finding 1), on a
@@ -115,9 +118,11 @@ describe("POST /api/denoise and a busy server", () => {
   });
 
   it("stops a tiled image at the next tile when its client hangs up while it runs, and frees its place", async () => {
-    // 600x600 at full resolution: 9 tiles of 256 (lib/tiling), one model run each.
-    const TILES = 9;
-    const big = await sharp({ create: { width: 600, height: 600, channels: 3, background: "#406080" } }).png().toBuffer();
+    // The largest square the compute budget allows, at full resolution: several tiles (lib/tiling), one model run each.
+    const side = largestSquareSide(SERVER_REQUEST_MAX_PIXELS);
+    const TILES = planTiles(side, side, daeTileOptions({ ...SMALL_DAE })).tiles.length;
+    expect(TILES).toBeGreaterThan(2);
+    const big = await sharp({ create: { width: side, height: side, channels: 3, background: "#406080" } }).png().toBuffer();
     const client = new AbortController();
     const runs = modelRuns();
     const answer = post(client.signal, big);

@@ -1,5 +1,5 @@
 import os from "node:os";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import "@tensorflow/tfjs-backend-cpu";
 import * as tf from "@tensorflow/tfjs-core";
 import { loadLayersModel } from "@tensorflow/tfjs-layers";
@@ -121,8 +121,9 @@ describe("InferencePool", () => {
   });
 
   it("fails the request of a thread that stops with a 503, and starts another for the next request", async () => {
-    const running = pool.run(first, image(256));
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    // Big enough to be still running when the pool closes (a 256x256 one could finish within the 20 ms it waited).
+    const running = pool.run(first, image(1024));
+    await vi.waitFor(() => expect(pool.load.running).toBe(1), { interval: 1 });
     pool.close();
     const error = await running.catch((e: unknown) => e);
     expect(error).toBeInstanceOf(InferenceThreadError);
