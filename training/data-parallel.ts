@@ -1,16 +1,19 @@
 import { Worker } from "node:worker_threads";
 import * as tf from "@tensorflow/tfjs";
 import type { BackendName } from "./backend";
-import { applyGradients, gradientsOf, trainableVariables } from "./gradients";
+import { allVariables, applyGradients, gradientsOf, trainableVariables } from "./gradients";
 import type { Batch, CommonConfig, Replica } from "./tasks/types";
 
 /**
  * Training steps on one thread, or data-parallel on several (`--workers N`): the batch is split into N shards, the
  * main thread computes the gradients of the first and N - 1 worker threads (each with a replica of the models,
  * kept at the main thread's weights) those of the others; their average, weighted by shard size, is exactly the
- * gradient of the whole batch up to float rounding, and one optimizer step on the main thread applies it. The
- * weights travel to the workers with each step's shard: a few hundred kilobytes to a few megabytes, against a step
- * of tens to thousands of milliseconds.
+ * gradient of the whole batch up to float rounding, and one optimizer step on the main thread applies it. A worker
+ * starts from all of the main thread's weights, the frozen ones included (`--train-layers refine` freezes a body
+ * restored from a checkpoint, not the one the config would build); the trainable weights then travel with each
+ * step's shard: a few hundred kilobytes to a few megabytes, against a step of tens to thousands of milliseconds.
+ * Frozen weights stay as they were: no layer of ours updates a weight outside the optimizer (no batch
+ * normalisation).
  */
 
 export interface GradientStepper {
@@ -65,12 +68,17 @@ export interface WorkerSetup {
   backend: BackendName;
 }
 
+/** A worker's setup and the weights its replica starts from (`allVariables` order). */
+export interface ReplicaStart extends WorkerSetup {
+  weights: Float32Array[];
+}
+
 class ReplicaWorker {
   private readonly worker: Worker;
   private pending: { resolve: (result: ShardResult) => void; reject: (error: Error) => void } | null = null;
   readonly ready: Promise<void>;
 
-  constructor(setup: WorkerSetup) {
+  constructor(setup: ReplicaStart) {
     // The worker runs TypeScript: a small plain-JS entry registers tsx in its thread, then imports the worker.
     this.worker = new Worker(new URL("./worker-boot.mjs", import.meta.url), {
       workerData: { entry: new URL("./replica-worker.ts", import.meta.url).href, setup },
@@ -111,7 +119,8 @@ class ReplicaWorker {
 /** Steps on the main thread and `threads - 1` workers; resolves once every worker has its replica. */
 export async function parallelStepper(replica: Replica, optimizer: tf.Optimizer, threads: number, setup: WorkerSetup): Promise<GradientStepper> {
   const variables = trainableVariables(replica);
-  const workers = Array.from({ length: threads - 1 }, () => new ReplicaWorker(setup));
+  const start = { ...setup, weights: (await Promise.all(allVariables(replica).map((v) => v.data()))) as Float32Array[] };
+  const workers = Array.from({ length: threads - 1 }, () => new ReplicaWorker(start));
   try {
     await Promise.all(workers.map((w) => w.ready));
   } catch (error) {

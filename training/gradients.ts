@@ -14,6 +14,11 @@ export function trainableVariables(replica: Replica): tf.Variable[] {
   return Object.values(replica.models).flatMap((model) => model.trainableWeights.map((weight) => weight.read() as tf.Variable));
 }
 
+/** Every variable of a replica, frozen ones included, in the same fixed order. */
+export function allVariables(replica: Replica): tf.Variable[] {
+  return Object.values(replica.models).flatMap((model) => model.weights.map((weight) => weight.read() as tf.Variable));
+}
+
 function batchTensors({ inputs }: Batch): Record<string, tf.Tensor> {
   return Object.fromEntries(Object.entries(inputs).map(([name, { data, shape }]) => [name, tf.tensor(data, shape, "float32")]));
 }
