@@ -107,18 +107,30 @@ function disposeIntermediate(backend: BackendWasm, info: TensorInfo): void {
   backend.disposeData(info.dataId);
 }
 
-function assertFloat32(kernelName: string, ...tensors: TensorInfo[]): void {
+/** The attributes both convolution gradients share. */
+type ConvolutionAttrs = Pick<Conv2DBackpropInputAttrs, "strides" | "pad" | "dataFormat" | "dimRoundingMode">;
+
+/**
+ * The geometry of the forward convolution whose gradient a kernel computes, after checking what the overrides
+ * support (channels-last float32 tensors).
+ */
+function convolutionInfo(
+  kernelName: string,
+  attrs: NamedAttrMap,
+  inputShape: Shape4D,
+  filterShape: Shape4D,
+  tensors: TensorInfo[],
+): Conv2DInfo {
+  const { strides, pad, dataFormat, dimRoundingMode } = attrs as unknown as ConvolutionAttrs;
+  if (dataFormat !== "NHWC") {
+    throw new Error(`wasm ${kernelName} override supports dataFormat NHWC only, got ${dataFormat}`);
+  }
   for (const tensor of tensors) {
     if (tensor.dtype !== "float32") {
       throw new Error(`wasm ${kernelName} override supports float32 only, got ${tensor.dtype}`);
     }
   }
-}
-
-function assertChannelsLast(kernelName: string, dataFormat: string): void {
-  if (dataFormat !== "NHWC") {
-    throw new Error(`wasm ${kernelName} override supports dataFormat NHWC only, got ${dataFormat}`);
-  }
+  return tf.backend_util.computeConv2DInfo(inputShape, filterShape, strides, 1, pad, dimRoundingMode, false, "channelsLast");
 }
 
 // ---------------------------------------------------------------------------
@@ -166,13 +178,8 @@ function swapLastTwoAxes(x: TensorInfo, backend: BackendWasm, transpose: WasmKer
 function conv2dBackpropFilter(args: WasmKernelArgs, batchMatMul: WasmKernel): TensorInfo {
   const { backend } = args;
   const { x, dy } = args.inputs as KernelInputs<"x" | "dy">;
-  const { strides, pad, dataFormat, dimRoundingMode, filterShape } =
-    args.attrs as unknown as Conv2DBackpropFilterAttrs;
-  assertChannelsLast(tf.Conv2DBackpropFilter, dataFormat);
-  assertFloat32(tf.Conv2DBackpropFilter, x, dy);
-
-  const info = tf.backend_util.computeConv2DInfo(
-    x.shape as Shape4D, filterShape, strides, 1, pad, dimRoundingMode, false, "channelsLast");
+  const { filterShape } = args.attrs as unknown as Conv2DBackpropFilterAttrs;
+  const info = convolutionInfo(tf.Conv2DBackpropFilter, args.attrs, x.shape as Shape4D, filterShape, [x, dy]);
   const patchRows = info.filterHeight * info.filterWidth * info.inChannels;
   const patchColumns = info.batchSize * info.outHeight * info.outWidth;
 
@@ -286,13 +293,8 @@ function isWholeAxis(axis: PhaseAxis): boolean {
 function conv2dBackpropInput(args: WasmKernelArgs, conv2d: WasmKernel): TensorInfo {
   const { backend } = args;
   const { dy, filter } = args.inputs as KernelInputs<"dy" | "filter">;
-  const { strides, pad, dataFormat, dimRoundingMode, inputShape } =
-    args.attrs as unknown as Conv2DBackpropInputAttrs;
-  assertChannelsLast(tf.Conv2DBackpropInput, dataFormat);
-  assertFloat32(tf.Conv2DBackpropInput, dy, filter);
-
-  const info = tf.backend_util.computeConv2DInfo(
-    inputShape, filter.shape as Shape4D, strides, 1, pad, dimRoundingMode, false, "channelsLast");
+  const { inputShape } = args.attrs as unknown as Conv2DBackpropInputAttrs;
+  const info = convolutionInfo(tf.Conv2DBackpropInput, args.attrs, inputShape, filter.shape as Shape4D, [dy, filter]);
   const rowPhases = [...Array(info.strideHeight).keys()].map((phase) =>
     phaseAxis(phase, info.strideHeight, info.filterHeight, info.padInfo.top, info.inHeight, info.outHeight));
   const columnPhases = [...Array(info.strideWidth).keys()].map((phase) =>
