@@ -192,16 +192,22 @@ async function main(): Promise<void> {
 
 /**
  * Data-parallel scaling (`--workers`): images/s of the same step on 1 to every core's worth of threads, wasm with
- * the overrides, and the speed-up over one thread.
+ * the overrides, and the speed-up over one thread. Timed longer than the tables above: a ratio of two short
+ * timings is noisier than either, and each worker's WebAssembly is still being optimised (V8 tiers it up in the
+ * background) over its first steps.
  */
+const SCALING_TIMING = { warmUps: 3, seconds: 10 };
+
 async function printScaling(): Promise<void> {
   const counts = Array.from({ length: availableParallelism() }, (_, i) => i + 1);
-  console.log(`Data-parallel training (--workers N), wasm + overrides, images/s (speed-up over 1); ${availableParallelism()} cores here\n`);
+  console.log(
+    `Data-parallel training (--workers N), wasm + overrides, images/s (speed-up over 1; ${SCALING_TIMING.warmUps} warm-up steps, then >= ${SCALING_TIMING.seconds} s); ${availableParallelism()} cores here\n`,
+  );
   const rows: string[][] = [];
   for (const modelCase of MODEL_CASES) {
     const batch = modelCase.batch("wasm");
     const rates: number[] = [];
-    for (const threads of counts) rates.push((batch * 1000) / (await timeTrainingStep(modelCase, batch, threads)));
+    for (const threads of counts) rates.push((batch * 1000) / (await timeTrainingStep(modelCase, batch, threads, SCALING_TIMING)));
     rows.push([`${modelCase.name} (batch ${batch})`, ...rates.map((rate) => `${rate.toFixed(1)} (${(rate / rates[0]).toFixed(2)}x)`)]);
   }
   printTable(["model", ...counts.map((n) => `${n} worker${n === 1 ? "" : "s"}`)], rows);

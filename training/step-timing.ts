@@ -17,12 +17,20 @@ import { vaeTask } from "./tasks/mnist";
 export const MIN_RUNS = 2;
 export const MIN_SECONDS = 2;
 
-/** Runs `step` until MIN_RUNS runs and MIN_SECONDS have passed (after one warm-up run); returns the mean ms. */
-export async function meanMilliseconds(step: () => Promise<void>): Promise<number> {
-  await step();
+/** How long to time a step: warm-up runs first (untimed), then at least `seconds` and MIN_RUNS runs. */
+export interface Timing {
+  warmUps: number;
+  seconds: number;
+}
+
+const QUICK: Timing = { warmUps: 1, seconds: MIN_SECONDS };
+
+/** Runs `step` `timing.warmUps` times, then until MIN_RUNS runs and `timing.seconds` have passed; the mean ms. */
+export async function meanMilliseconds(step: () => Promise<void>, timing: Timing = QUICK): Promise<number> {
+  for (let i = 0; i < timing.warmUps; i++) await step();
   let runs = 0;
   const start = performance.now();
-  while (runs < MIN_RUNS || performance.now() - start < MIN_SECONDS * 1000) {
+  while (runs < MIN_RUNS || performance.now() - start < timing.seconds * 1000) {
     await step();
     runs++;
   }
@@ -70,7 +78,7 @@ export const MODEL_CASES: ModelCase[] = [
 ];
 
 /** Mean ms of one training step (the CLI's own step: batch, gradients on `threads` threads, Adam) at `batch`. */
-export async function timeTrainingStep(modelCase: ModelCase, batch: number, threads = 1): Promise<number> {
+export async function timeTrainingStep(modelCase: ModelCase, batch: number, threads = 1, timing: Timing = QUICK): Promise<number> {
   const { task } = modelCase;
   const config = task.defaults;
   const replica = task.replica(config);
@@ -81,7 +89,7 @@ export async function timeTrainingStep(modelCase: ModelCase, batch: number, thre
   const random = createRandom(3);
   const indices = Int32Array.from({ length: batch }, (_, i) => i);
   try {
-    return await meanMilliseconds(async () => void (await stepper.step(run.batch(indices, random))));
+    return await meanMilliseconds(async () => void (await stepper.step(run.batch(indices, random))), timing);
   } finally {
     await stepper.close();
     optimizer.dispose();
