@@ -157,9 +157,10 @@ export function fitBulk(codes: Float32Array, { margin = 0.15, labels }: { margin
   const groups = new Map<number, { xs: number[]; ys: number[] }>();
   for (let i = 0; i < n; i++) {
     const label = labels ? labels[i] : 0;
-    if (!groups.has(label)) groups.set(label, { xs: [], ys: [] });
-    groups.get(label)!.xs.push(codes[2 * i]);
-    groups.get(label)!.ys.push(codes[2 * i + 1]);
+    let group = groups.get(label);
+    if (!group) groups.set(label, (group = { xs: [], ys: [] }));
+    group.xs.push(codes[2 * i]);
+    group.ys.push(codes[2 * i + 1]);
   }
   let [x0, x1, y0, y1] = [Infinity, -Infinity, Infinity, -Infinity];
   for (const { xs, ys } of groups.values()) {
