@@ -224,7 +224,7 @@ async function initializeFrom(file: string, models: tf.LayersModel[]): Promise<s
   const [sources, targets] = [weighted(trained), weighted(models[0])];
   let copied = 0;
   while (copied < Math.min(sources.length, targets.length)) {
-    const weights = fitted(sources[copied].getWeights(), targets[copied].getWeights());
+    const weights = fitted(sources[copied].getWeights(), targets[copied].getWeights().map((w) => w.shape));
     if (!weights) break;
     targets[copied].setWeights(weights);
     tf.dispose(weights);
@@ -241,10 +241,10 @@ async function initializeFrom(file: string, models: tf.LayersModel[]): Promise<s
  * channels with zeros (a layer that now also sees new inputs at the end, --impulse-marks, answers as before).
  * Null when they do not fit.
  */
-function fitted(from: tf.Tensor[], to: tf.Tensor[]): tf.Tensor[] | null {
+function fitted(from: tf.Tensor[], to: number[][]): tf.Tensor[] | null {
   if (from.length !== to.length) return null;
-  const widened = (w: tf.Tensor, target: tf.Tensor) => {
-    const [a, b] = [w.shape, target.shape];
+  const widened = (w: tf.Tensor, b: number[]) => {
+    const a = w.shape;
     if (a.join() === b.join()) return tf.clone(w);
     const onlyInputsGrew = a.length === 4 && b.length === 4 && a[2] < b[2] && [0, 1, 3].every((d) => a[d] === b[d]);
     return onlyInputsGrew ? tf.pad(w, [[0, 0], [0, 0], [0, b[2] - a[2]], [0, 0]]) : null;
