@@ -68,7 +68,7 @@ export function BackendBadge({
             data-testid="backend-select"
             value={choice}
             onChange={(e) => onChoice(e.target.value as BackendChoice)}
-            className="rounded border border-slate-400 bg-white px-1.5 py-1 dark:border-slate-600 dark:bg-slate-950"
+            className="max-w-full rounded border border-slate-400 bg-white px-1.5 py-1 dark:border-slate-600 dark:bg-slate-950"
           >
             <option value="auto">Automatic</option>
             {ALL_BACKENDS.map((b) => (

@@ -176,13 +176,13 @@ export function DenoiseApp({ modelsBase, samples }: { modelsBase: string; sample
   const rect = run ? loupeRect(loupe, run.size.width, run.size.height, FACE_SIDE) : null;
 
   return (
-    <div className="mt-6 grid gap-6">
+    <div className="mt-6 grid grid-cols-1 gap-6">
       {/* The last run's time holds only for the backend that ran it. */}
       <BackendBadge status={status} lastMs={done && done.backend === status?.backend ? (done.ms ?? null) : null} choice={models.choice} onChoice={models.onChoice} />
       <ErrorAlert message={message ?? whole.error} onDismiss={() => (message ? setMessage(null) : whole.dismissError())} />
 
-      <div className="grid items-start gap-6 lg:grid-cols-[22rem_minmax(0,1fr)]">
-        <div className="grid min-w-0 gap-6">
+      <div className="grid grid-cols-1 items-start gap-6 lg:grid-cols-[22rem_minmax(0,1fr)]">
+        <div className="grid min-w-0 grid-cols-1 gap-6">
           <Card title="1. Choose a photo">
             <label
               htmlFor={uploadId}
@@ -332,7 +332,10 @@ export function DenoiseApp({ modelsBase, samples }: { modelsBase: string; sample
                 const choice = whole.choices.find((c) => sizeValue(c.size) === e.target.value);
                 if (choice) whole.choose(choice.size);
               }}
-              className="rounded border border-slate-400 bg-white px-1.5 py-1 text-sm dark:border-slate-600 dark:bg-slate-950"
+              // A select is as wide as its longest option ("320×400 (quick here), its own size, about a second"),
+              // which does not wrap: on a phone, max-w-full (and the page's grid-cols-1 tracks, which content cannot
+              // widen) keep it to the screen's width instead of widening the page.
+              className="max-w-full rounded border border-slate-400 bg-white px-1.5 py-1 text-sm dark:border-slate-600 dark:bg-slate-950"
             >
               {whole.choices.map(({ size, ms, unavailable }, i) => (
                 <option key={sizeValue(size)} value={sizeValue(size)} disabled={unavailable !== undefined}>

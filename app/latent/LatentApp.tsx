@@ -266,7 +266,7 @@ export function LatentApp({ modelsBase, knn5, vaeLoss }: { modelsBase: string; k
   const accuracy = (id: EmbeddingId) => (knn5?.[id] === undefined ? "–" : `${(knn5[id]! * 100).toFixed(1)}%`);
 
   return (
-    <div className="mt-6 grid gap-6">
+    <div className="mt-6 grid grid-cols-1 gap-6">
       <BackendBadge status={status} lastMs={lastMs} choice={models.choice} onChoice={models.onChoice} />
       <ErrorAlert message={codesError ?? message} onDismiss={codesError ? undefined : () => setMessage(null)} />
 
