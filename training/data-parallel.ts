@@ -1,7 +1,7 @@
 import { Worker } from "node:worker_threads";
 import * as tf from "@tensorflow/tfjs";
 import type { BackendName } from "./backend";
-import { allVariables, applyGradients, gradientsOf, trainableVariables } from "./gradients";
+import { allVariables, applyGradients, gradientsOf, trainableVariables, valuesOf } from "./gradients";
 import type { Batch, CommonConfig, Replica } from "./tasks/types";
 
 /**
@@ -119,7 +119,7 @@ class ReplicaWorker {
 /** Steps on the main thread and `threads - 1` workers; resolves once every worker has its replica. */
 export async function parallelStepper(replica: Replica, optimizer: tf.Optimizer, threads: number, setup: WorkerSetup): Promise<GradientStepper> {
   const variables = trainableVariables(replica);
-  const start = { ...setup, weights: (await Promise.all(allVariables(replica).map((v) => v.data()))) as Float32Array[] };
+  const start = { ...setup, weights: await valuesOf(allVariables(replica)) };
   const workers = Array.from({ length: threads - 1 }, () => new ReplicaWorker(start));
   try {
     await Promise.all(workers.map((w) => w.ready));
@@ -131,7 +131,7 @@ export async function parallelStepper(replica: Replica, optimizer: tf.Optimizer,
     threads,
     async step(batch) {
       const [own, ...others] = splitBatch(batch, threads);
-      const weights = (await Promise.all(variables.map((v) => v.data()))) as Float32Array[];
+      const weights = await valuesOf(variables);
       const remote = Promise.all(others.map((shard, i) => workers[i].compute(shard, weights)));
       const local = await gradientsOf(replica, variables, own);
       const results = await remote;

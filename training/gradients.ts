@@ -11,12 +11,21 @@ import type { Batch, Replica } from "./tasks/types";
  * in every replica, and the order the optimizer keeps its moments in, so checkpoints stay readable.
  */
 export function trainableVariables(replica: Replica): tf.Variable[] {
-  return Object.values(replica.models).flatMap((model) => model.trainableWeights.map((weight) => weight.read() as tf.Variable));
+  return variablesOf(replica, (model) => model.trainableWeights);
 }
 
 /** Every variable of a replica, frozen ones included, in the same fixed order. */
 export function allVariables(replica: Replica): tf.Variable[] {
-  return Object.values(replica.models).flatMap((model) => model.weights.map((weight) => weight.read() as tf.Variable));
+  return variablesOf(replica, (model) => model.weights);
+}
+
+function variablesOf(replica: Replica, weightsOf: (model: tf.LayersModel) => tf.LayerVariable[]): tf.Variable[] {
+  return Object.values(replica.models).flatMap((model) => weightsOf(model).map((weight) => weight.read() as tf.Variable));
+}
+
+/** The values of float32 tensors (weights, gradients), read back for another thread. */
+export async function valuesOf(tensors: tf.Tensor[]): Promise<Float32Array[]> {
+  return (await Promise.all(tensors.map((t) => t.data()))) as Float32Array[];
 }
 
 function batchTensors({ inputs }: Batch): Record<string, tf.Tensor> {

@@ -3,7 +3,7 @@ import * as tf from "@tensorflow/tfjs";
 import { errorMessage } from "../lib/errors";
 import { selectBackend } from "./backend";
 import type { ReplicaStart } from "./data-parallel";
-import { allVariables, gradientsOf, trainableVariables } from "./gradients";
+import { allVariables, gradientsOf, trainableVariables, valuesOf } from "./gradients";
 import { gradientTask } from "./tasks";
 import type { Batch } from "./tasks/types";
 
@@ -28,7 +28,7 @@ port.on("message", async ({ shard, weights }: { shard: Batch; weights: Float32Ar
   try {
     assignWeights(variables, weights);
     const { terms, gradients } = await gradientsOf(replica, variables, shard);
-    const arrays = (await Promise.all(gradients.map((g) => g.data()))) as Float32Array[];
+    const arrays = await valuesOf(gradients);
     tf.dispose(gradients);
     port.postMessage({ terms, gradients: arrays }, arrays.map((a) => a.buffer as ArrayBuffer));
   } catch (error) {
